@@ -1,0 +1,186 @@
+/*
+ * libsnowplow: the emitter, which delivers tracked events to a collector.
+ *
+ * A fixed pool of `thread_count` sending threads takes events from a bounded
+ * queue, batches them (POST) or sends them one by one (GET), and reports every
+ * outcome through the callbacks. The caller's thread never does network I/O.
+ * Every 2xx and 3xx answer is a success (redirects are not followed); network
+ * errors and other statuses are failures, reported, never raised.
+ *
+ * Configuration goes through an options object that snowplow_emitter_new()
+ * consumes, as in sentry-native.
+ */
+#ifndef SNOWPLOW_EMITTER_H
+#define SNOWPLOW_EMITTER_H
+
+#include "common.h"
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque, thread-safe, reference-counted emitter. */
+typedef struct snowplow_emitter snowplow_emitter;
+/** Opaque emitter configuration. Not synchronised: configure it on one thread. */
+typedef struct snowplow_emitter_options snowplow_emitter_options;
+
+/** HTTP method. */
+typedef enum snowplow_method {
+    SNOWPLOW_METHOD_POST = 0, /**< batches to /com.snowplowanalytics.snowplow/tp2 (default) */
+    SNOWPLOW_METHOD_GET = 1   /**< one event per request to /i */
+} snowplow_method;
+
+/** Counters readable with snowplow_emitter_counter(). */
+typedef enum snowplow_counter {
+    SNOWPLOW_COUNTER_TRACKED = 0,   /**< events accepted by the emitter */
+    SNOWPLOW_COUNTER_SENT = 1,      /**< events the collector accepted */
+    SNOWPLOW_COUNTER_FAILED = 2,    /**< events given up for good after failures */
+    SNOWPLOW_COUNTER_RETRIED = 3,   /**< event attempts that failed and were queued again */
+    SNOWPLOW_COUNTER_DROPPED = 4,   /**< events refused or evicted because the queue was full */
+    SNOWPLOW_COUNTER_QUEUED = 5,    /**< events waiting in the queue now */
+    SNOWPLOW_COUNTER_IN_FLIGHT = 6  /**< events in requests under way now */
+} snowplow_counter;
+
+/**
+ * Create emitter options with the defaults: POST, http, thread_count 1,
+ * batch_size 10, byte_limit 40000, linger 10 ms, connect timeout 5000 ms,
+ * request timeout 10000 ms, no callbacks.
+ * Ownership: pass *out to snowplow_emitter_new(), which consumes it, or free it
+ * with snowplow_emitter_options_free(). Errors: SNOWPLOW_EINVAL, SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_new(snowplow_emitter_options **out);
+
+/** Free options that were not given to snowplow_emitter_new(). NULL is ignored. */
+SNOWPLOW_API void snowplow_emitter_options_free(snowplow_emitter_options *options);
+
+/**
+ * The collector: "host", "host:port", or a full "http://" or "https://" URL,
+ * optionally with a path prefix; a trailing "/" is dropped. Required.
+ * Checked here: empty host, ports outside 1..65535 and other schemes give
+ * SNOWPLOW_EURL with the reason. Errors: SNOWPLOW_EINVAL, SNOWPLOW_EURL,
+ * SNOWPLOW_EUTF8, SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_endpoint(snowplow_emitter_options *options,
+                                                       const char *endpoint);
+
+/**
+ * Scheme used when the endpoint has none: "http" (default) or "https".
+ * Errors: SNOWPLOW_EINVAL, SNOWPLOW_EURL.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_protocol(snowplow_emitter_options *options,
+                                                       const char *protocol);
+
+/**
+ * Port used when the endpoint has none (0 = the scheme's default).
+ * Errors: SNOWPLOW_EINVAL, SNOWPLOW_EURL (outside 0..65535).
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_port(snowplow_emitter_options *options,
+                                                   int port);
+
+/** POST or GET. Errors: SNOWPLOW_EINVAL (unknown method). */
+SNOWPLOW_API int snowplow_emitter_options_set_method(snowplow_emitter_options *options,
+                                                     snowplow_method method);
+
+/**
+ * Path for POST requests, default "/com.snowplowanalytics.snowplow/tp2"; must
+ * start with "/". Errors: SNOWPLOW_EINVAL, SNOWPLOW_EURL.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_post_path(snowplow_emitter_options *options,
+                                                        const char *path);
+
+/** Number of sending threads, 1..64 (default 1). Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE. */
+SNOWPLOW_API int snowplow_emitter_options_set_thread_count(snowplow_emitter_options *options,
+                                                           int thread_count);
+
+/** Events per POST request, 1..10000 (default 10). Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE. */
+SNOWPLOW_API int snowplow_emitter_options_set_batch_size(snowplow_emitter_options *options,
+                                                         int batch_size);
+
+/**
+ * Largest POST body in bytes, and largest single event (default 40000; at least
+ * 1024). An event that cannot fit alone is refused at track time with
+ * SNOWPLOW_ETOOBIG. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_byte_limit(snowplow_emitter_options *options,
+                                                         size_t byte_limit);
+
+/**
+ * How long a partial batch waits for more events before it is sent, in ms
+ * (default 10; 0 sends at once). Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_linger_ms(snowplow_emitter_options *options,
+                                                        int linger_ms);
+
+/** Connect timeout in ms, >= 1 (default 5000). Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE. */
+SNOWPLOW_API int snowplow_emitter_options_set_connect_timeout_ms(
+    snowplow_emitter_options *options, int timeout_ms);
+
+/** Whole-request timeout in ms, >= 1 (default 10000). Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE. */
+SNOWPLOW_API int snowplow_emitter_options_set_request_timeout_ms(
+    snowplow_emitter_options *options, int timeout_ms);
+
+/**
+ * Called after the collector accepted a batch, on the sending thread that sent it.
+ * The callback must not block for long; it may track events. A blocking
+ * snowplow_emitter_flush() or close from inside it returns SNOWPLOW_EDEADLK.
+ * `cb` NULL removes it. Errors: SNOWPLOW_EINVAL.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_on_success(snowplow_emitter_options *options,
+                                                         snowplow_result_cb cb, void *payload);
+
+/**
+ * Called when events fail (HTTP status other than 2xx/3xx, network error,
+ * timeout, queue full, emitter closed), on the sending thread, or on the thread
+ * that called track/close when the failure happened there. Rules as for
+ * on_success. Errors: SNOWPLOW_EINVAL.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_on_failure(snowplow_emitter_options *options,
+                                                         snowplow_result_cb cb, void *payload);
+
+/**
+ * Create an emitter and start its threads. Consumes `options` in every case (also
+ * on error). Ownership: the caller frees *out with snowplow_emitter_free();
+ * trackers hold their own references. Threads: any.
+ * Errors: SNOWPLOW_EINVAL (NULL argument, no endpoint), SNOWPLOW_ESYS (threads),
+ * SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_new(snowplow_emitter **out,
+                                      snowplow_emitter_options *options);
+
+/**
+ * Wait until every event the emitter accepted before this call has been sent or
+ * has failed for good, and its callbacks have returned, or until timeout_ms passes
+ * (negative = no limit). Threads: any, but from inside a callback of this emitter
+ * it returns SNOWPLOW_EDEADLK at once. Blocks at most timeout_ms.
+ * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT, SNOWPLOW_EDEADLK, SNOWPLOW_ECLOSED.
+ */
+SNOWPLOW_API int snowplow_emitter_flush(snowplow_emitter *emitter, int timeout_ms);
+
+/**
+ * Flush for at most timeout_ms, then stop the threads. Events still unsent are
+ * reported through on_failure (will_retry 0). Later tracks fail with
+ * SNOWPLOW_ECLOSED. Idempotent. Threads: any; from inside a callback of this
+ * emitter it returns SNOWPLOW_EDEADLK. Blocks at most about timeout_ms plus one
+ * request timeout. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT (events were
+ * abandoned, and reported), SNOWPLOW_EDEADLK.
+ */
+SNOWPLOW_API int snowplow_emitter_close(snowplow_emitter *emitter, int timeout_ms);
+
+/**
+ * Release the caller's reference. When the last reference goes the emitter is
+ * closed with a bound of 5000 ms (snowplow_emitter_close()) and freed. NULL is
+ * ignored. Threads: any but a callback of this emitter (then the final close is
+ * left to the last holder).
+ */
+SNOWPLOW_API void snowplow_emitter_free(snowplow_emitter *emitter);
+
+/** Read a counter; 0 when emitter is NULL or the counter unknown. Threads: any. */
+SNOWPLOW_API uint64_t snowplow_emitter_counter(const snowplow_emitter *emitter,
+                                               snowplow_counter counter);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SNOWPLOW_EMITTER_H */
