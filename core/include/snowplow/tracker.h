@@ -58,6 +58,14 @@ SNOWPLOW_API int snowplow_tracker_options_set_encode_base64(snowplow_tracker_opt
                                                             int encode_base64);
 
 /**
+ * `tv`: the tracker version sent with every event, default "c-" followed by the
+ * library version ("c-0.1.0"). Language bindings set their own ("py-...").
+ * At most 100 bytes. Errors: SNOWPLOW_EINVAL (NULL, empty or too long), SNOWPLOW_EUTF8.
+ */
+SNOWPLOW_API int snowplow_tracker_options_set_tracker_version(snowplow_tracker_options *options,
+                                                              const char *version);
+
+/**
  * The tracker's subject; the options (and then the tracker) take a reference.
  * NULL removes it. Errors: SNOWPLOW_EINVAL.
  */

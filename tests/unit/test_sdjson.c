@@ -1,0 +1,123 @@
+/* Self-describing JSON: validation at construction, canonical text, ownership. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "snowplow.h"
+
+#define SCHEMA "iglu:com.acme/thing/jsonschema/1-0-0"
+
+static void assert_error(int rc, int code, const char *needle)
+{
+    assert_int_equal(rc, code);
+    assert_int_equal(snowplow_error_last_code(), code);
+    if (strstr(snowplow_error_last(), needle) == NULL)
+        fail_msg("message '%s' does not mention '%s'", snowplow_error_last(), needle);
+}
+
+static void builds_canonical_text(void **state)
+{
+    (void)state;
+    snowplow_sdjson *sdj = NULL;
+    assert_int_equal(snowplow_sdjson_new(&sdj, SCHEMA, " { \"a\" : [1, 2.0, \"x y\"],\n \"b\":null }"), 0);
+    assert_string_equal(snowplow_sdjson_schema(sdj), SCHEMA);
+    /* whitespace between tokens goes, numbers and strings stay as written */
+    assert_string_equal(snowplow_sdjson_data(sdj), "{\"a\":[1,2.0,\"x y\"],\"b\":null}");
+    assert_string_equal(snowplow_sdjson_json(sdj),
+                        "{\"schema\":\"" SCHEMA "\",\"data\":{\"a\":[1,2.0,\"x y\"],\"b\":null}}");
+    snowplow_sdjson_free(sdj);
+}
+
+static void keeps_unicode_and_escapes(void **state)
+{
+    (void)state;
+    snowplow_sdjson *sdj = NULL;
+    assert_int_equal(snowplow_sdjson_new(&sdj, SCHEMA, "{\"test\": \"\xc4\x87 \\\" \\n\"}"), 0);
+    assert_string_equal(snowplow_sdjson_data(sdj), "{\"test\":\"\xc4\x87 \\\" \\n\"}");
+    snowplow_sdjson_free(sdj);
+}
+
+static void refuses_bad_schemas(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "", "iglu:", "com.acme/thing/jsonschema/1-0-0", "iglu:com.acme/thing/jsonschema/1-0",
+        "iglu:com.acme/thing/jsonschema/1-0-x", "iglu:com acme/thing/jsonschema/1-0-0",
+        "iglu:com.acme/thing/jsonschema/1-0-0/", "http://com.acme/thing/jsonschema/1-0-0",
+        "iglu:com.acme/th!ng/jsonschema/1-0-0",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snowplow_sdjson *sdj = (snowplow_sdjson *)1;
+        assert_error(snowplow_sdjson_new(&sdj, bad[i], "{}"), SNOWPLOW_ESCHEMA, "schema");
+        assert_null(sdj);
+    }
+}
+
+static void refuses_bad_json(void **state)
+{
+    (void)state;
+    snowplow_sdjson *sdj = NULL;
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":"), SNOWPLOW_EJSON, "invalid JSON");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{} trailing"), SNOWPLOW_EJSON, "invalid JSON");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "[1,2]"), SNOWPLOW_EJSON, "object");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "\"text\""), SNOWPLOW_EJSON, "object");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":1e400}"), SNOWPLOW_EJSON, "number");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\xc3\x28\"}"), SNOWPLOW_EUTF8,
+                 "UTF-8");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\\ud800\"}"), SNOWPLOW_EJSON,
+                 "invalid JSON");
+    assert_error(snowplow_sdjson_new(&sdj, NULL, "{}"), SNOWPLOW_EINVAL, "schema");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, NULL), SNOWPLOW_EINVAL, "json");
+    assert_error(snowplow_sdjson_new(NULL, SCHEMA, "{}"), SNOWPLOW_EINVAL, "out");
+    assert_null(sdj);
+}
+
+static void builds_from_cjson(void **state)
+{
+    (void)state;
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddNumberToObject(obj, "price", 7.99);
+    cJSON_AddStringToObject(obj, "name", "caf\xc3\xa9");
+    snowplow_sdjson *sdj = NULL;
+    assert_int_equal(snowplow_sdjson_new_cjson(&sdj, SCHEMA, obj), 0);
+    assert_string_equal(snowplow_sdjson_data(sdj), "{\"price\":7.99,\"name\":\"caf\xc3\xa9\"}");
+    snowplow_sdjson_free(sdj);
+
+    cJSON *arr = cJSON_CreateArray();
+    assert_error(snowplow_sdjson_new_cjson(&sdj, SCHEMA, arr), SNOWPLOW_EJSON, "object");
+    assert_error(snowplow_sdjson_new_cjson(&sdj, "nope", obj), SNOWPLOW_ESCHEMA, "schema");
+    assert_error(snowplow_sdjson_new_cjson(&sdj, SCHEMA, NULL), SNOWPLOW_EINVAL, "data");
+    cJSON_Delete(arr);
+    cJSON_Delete(obj);
+}
+
+static void events_keep_their_reference(void **state)
+{
+    (void)state;
+    snowplow_sdjson *sdj = NULL;
+    assert_int_equal(snowplow_sdjson_new(&sdj, SCHEMA, "{\"k\":1}"), 0);
+    snowplow_event *ev = NULL;
+    assert_int_equal(snowplow_event_self_describing_new(&ev, sdj), 0);
+    assert_int_equal(snowplow_event_add_context(ev, sdj), 0);
+    snowplow_sdjson_free(sdj); /* the event still holds it (ASan would catch a use after free) */
+    assert_int_equal(snowplow_event_validate(ev), 0);
+    snowplow_event_free(ev);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(builds_canonical_text),
+        cmocka_unit_test(keeps_unicode_and_escapes),
+        cmocka_unit_test(refuses_bad_schemas),
+        cmocka_unit_test(refuses_bad_json),
+        cmocka_unit_test(builds_from_cjson),
+        cmocka_unit_test(events_keep_their_reference),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
