@@ -346,7 +346,6 @@ static void every_type(snowplow_method method, int base64)
     /* the method and encoding the tracker was asked for are the ones that arrived */
     cJSON *any;
     size_t encoded = 0;
-    cJSON *any;
     cJSON_ArrayForEach(any, r.good)
     {
         cJSON *raw_fields = cJSON_GetObjectItem(any, "raw");

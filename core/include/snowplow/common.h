@@ -62,7 +62,8 @@ typedef enum snowplow_error {
     SNOWPLOW_ESTORE = -14,   /**< the persistent store could not be opened, read or written */
     SNOWPLOW_EFIELD = -15,   /**< an event has no field of that name, or it has another type */
     SNOWPLOW_ESYS = -16,     /**< a system call failed (threads, pipes, clocks) */
-    SNOWPLOW_EUNSUPPORTED = -17 /**< the feature was not compiled in */
+    SNOWPLOW_EUNSUPPORTED = -17, /**< the feature was not compiled in */
+    SNOWPLOW_EWOKEN = -18    /**< a wait was ended early by a wake-up call */
 } snowplow_error;
 
 /**

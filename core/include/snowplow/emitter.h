@@ -7,6 +7,11 @@
  * Every 2xx and 3xx answer is a success (redirects are not followed); network
  * errors and other statuses are failures, reported, never raised.
  *
+ * fork(): the threads of an emitter do not exist in a child process. In the
+ * child, an emitter created by the parent refuses new events with
+ * SNOWPLOW_ECLOSED and its close/free only release memory, sending nothing; the
+ * parent's emitter is unaffected. Create a new emitter in the child.
+ *
  * Configuration goes through an options object that snowplow_emitter_new()
  * consumes, as in sentry-native.
  */
@@ -39,8 +44,18 @@ typedef enum snowplow_counter {
     SNOWPLOW_COUNTER_RETRIED = 3,   /**< event attempts that failed and were queued again */
     SNOWPLOW_COUNTER_DROPPED = 4,   /**< events refused or evicted because the queue was full */
     SNOWPLOW_COUNTER_QUEUED = 5,    /**< events waiting in the queue now */
-    SNOWPLOW_COUNTER_IN_FLIGHT = 6  /**< events in requests under way now */
+    SNOWPLOW_COUNTER_IN_FLIGHT = 6, /**< events in requests under way now */
+    SNOWPLOW_COUNTER_RESULTS = 7,   /**< results put into the result queue */
+    SNOWPLOW_COUNTER_RESULTS_DROPPED = 8, /**< results lost because the result queue was full */
+    SNOWPLOW_COUNTER_STORED = 9     /**< events waiting in the persistent store now */
 } snowplow_counter;
+
+/** What a full queue does with a new event (snowplow_emitter_options_set_full_policy()). */
+typedef enum snowplow_full_policy {
+    SNOWPLOW_FULL_DROP_NEWEST = 0, /**< refuse the new event (default): track returns SNOWPLOW_EFULL */
+    SNOWPLOW_FULL_DROP_OLDEST = 1, /**< evict the oldest queued event to make room */
+    SNOWPLOW_FULL_BLOCK = 2        /**< track waits for room, up to a timeout, then refuses */
+} snowplow_full_policy;
 
 /**
  * Create emitter options with the defaults: POST, http, thread_count 1,
@@ -139,6 +154,72 @@ SNOWPLOW_API int snowplow_emitter_options_set_on_failure(snowplow_emitter_option
                                                          snowplow_result_cb cb, void *payload);
 
 /**
+ * Queue bounds: at most `max_events` events (default 10000, at least 1) and
+ * `max_bytes` encoded bytes (default 0 = 64 MiB) wait in memory. Retried events
+ * go back into the same queue. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_buffer_capacity(snowplow_emitter_options *options,
+                                                              size_t max_events, size_t max_bytes);
+
+/**
+ * What happens when an event does not fit in the queue (default DROP_NEWEST).
+ * Every dropped event is reported through on_failure (reason "queue full",
+ * will_retry 0) and counted in SNOWPLOW_COUNTER_DROPPED; nothing is lost silently.
+ * With BLOCK, track waits up to `block_timeout_ms` (negative = no limit) for
+ * room, then drops the new event; a track from inside a callback never waits.
+ * Errors: SNOWPLOW_EINVAL (unknown policy).
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_full_policy(snowplow_emitter_options *options,
+                                                          snowplow_full_policy policy,
+                                                          int block_timeout_ms);
+
+/**
+ * Retry timing: the first retry waits about `base_delay_ms` (default 100), each
+ * further one twice as long, with random jitter, never more than `max_delay_ms`
+ * (default 60000). A Retry-After header (seconds) is honoured, capped at
+ * max_delay_ms. `max_attempts` 0 (default) retries until delivered, the emitter
+ * is closed, or the queue evicts the event; otherwise events fail for good after
+ * that many attempts. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_retry(snowplow_emitter_options *options,
+                                                   int base_delay_ms, int max_delay_ms,
+                                                   int max_attempts);
+
+/**
+ * Override the retry decision for one HTTP status: `retry` 1 retries it, 0 gives
+ * the events up. By default network errors, timeouts and every status but 2xx,
+ * 3xx, 400, 401, 403, 410 and 422 are retried. Errors: SNOWPLOW_EINVAL,
+ * SNOWPLOW_ERANGE (status outside 100..599), SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_custom_retry_code(
+    snowplow_emitter_options *options, int status, int retry);
+
+/**
+ * Keep every result (success or failure) in a bounded result queue as well, for
+ * a host thread to take with snowplow_emitter_next_result(): the callback
+ * trampoline of the language bindings. `capacity` 0 (default) turns it off.
+ * When the queue is full new results are dropped and counted
+ * (SNOWPLOW_COUNTER_RESULTS_DROPPED); sending threads never wait for it.
+ * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE (over 1000000).
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_result_queue(snowplow_emitter_options *options,
+                                                           size_t capacity);
+
+/**
+ * Persist queued events in an SQLite database at `path` (created when missing;
+ * NULL turns it off). Events are written in groups by a background thread, at the
+ * latest `sync_interval_ms` (default 100) after they were tracked: that is the
+ * window a crash may lose. Events found there at start are sent first. At most
+ * `max_events` (0 = no limit) events older than `max_age_ms` (0 = no limit) are
+ * dropped and reported. Errors: SNOWPLOW_EINVAL, SNOWPLOW_EUNSUPPORTED (built
+ * without SQLite), SNOWPLOW_ENOMEM; an unusable file is reported by
+ * snowplow_emitter_new() with SNOWPLOW_ESTORE.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_store(snowplow_emitter_options *options,
+                                                    const char *path, int sync_interval_ms,
+                                                    size_t max_events, int64_t max_age_ms);
+
+/**
  * Create an emitter and start its threads. Consumes `options` in every case (also
  * on error). Ownership: the caller frees *out with snowplow_emitter_free();
  * trackers hold their own references. Threads: any.
@@ -156,6 +237,47 @@ SNOWPLOW_API int snowplow_emitter_new(snowplow_emitter **out,
  * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT, SNOWPLOW_EDEADLK, SNOWPLOW_ECLOSED.
  */
 SNOWPLOW_API int snowplow_emitter_flush(snowplow_emitter *emitter, int timeout_ms);
+
+/**
+ * Ask the sending threads to send everything queued now, without lingering, and
+ * return at once (the asynchronous flush). Threads: any, also from a callback.
+ * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ECLOSED.
+ */
+SNOWPLOW_API int snowplow_emitter_flush_async(snowplow_emitter *emitter);
+
+/**
+ * Write every event tracked so far into the persistent store now, waiting at
+ * most timeout_ms. Errors: SNOWPLOW_EINVAL, SNOWPLOW_EUNSUPPORTED (no store
+ * configured), SNOWPLOW_ETIMEOUT, SNOWPLOW_ESTORE, SNOWPLOW_EDEADLK (from a callback).
+ */
+SNOWPLOW_API int snowplow_emitter_store_sync(snowplow_emitter *emitter, int timeout_ms);
+
+/**
+ * Take the oldest result from the result queue, waiting up to timeout_ms
+ * (0 = do not wait, negative = no limit). Ownership: the caller frees *out with
+ * snowplow_result_free(). Threads: any; meant for one host dispatcher thread.
+ * Blocks at most timeout_ms; releases no interpreter lock itself (bindings do).
+ * Errors: SNOWPLOW_EINVAL (no result queue configured), SNOWPLOW_ETIMEOUT (none
+ * came), SNOWPLOW_EWOKEN (snowplow_emitter_wake_results() was called),
+ * SNOWPLOW_ECLOSED (the emitter is closed and the queue is empty).
+ */
+SNOWPLOW_API int snowplow_emitter_next_result(snowplow_result **out, snowplow_emitter *emitter,
+                                              int timeout_ms);
+
+/**
+ * Wake every thread waiting in snowplow_emitter_next_result(); each returns
+ * SNOWPLOW_EWOKEN (a wake-up with nobody waiting makes the next wait return at
+ * once). Threads: any, also signal-safe code paths of bindings.
+ * Errors: SNOWPLOW_EINVAL.
+ */
+SNOWPLOW_API int snowplow_emitter_wake_results(snowplow_emitter *emitter);
+
+/**
+ * A file descriptor that is readable while results wait in the result queue, for
+ * poll()/select()/event loops; -1 when there is no result queue. Owned by the
+ * emitter: do not read, write or close it. Threads: any.
+ */
+SNOWPLOW_API int snowplow_emitter_result_fd(const snowplow_emitter *emitter);
 
 /**
  * Flush for at most timeout_ms, then stop the threads. Events still unsent are

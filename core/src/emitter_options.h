@@ -1,0 +1,46 @@
+/* Internal: the emitter options object and the hooks tests (and later issues) use. */
+#ifndef SP_EMITTER_OPTIONS_H
+#define SP_EMITTER_OPTIONS_H
+
+#include <stddef.h>
+
+#include "snowplow/emitter.h"
+#include "transport.h"
+
+#define SP_DEFAULT_POST_PATH "/com.snowplowanalytics.snowplow/tp2"
+#define SP_DEFAULT_QUEUE_CAPACITY 10000
+
+struct snowplow_emitter_options {
+    char *endpoint;      /* as given (validated); parsed again by snowplow_emitter_new() */
+    char protocol[8];    /* "http" or "https" */
+    int port;            /* 0 = the scheme's default */
+    snowplow_method method;
+    char *post_path;
+    int thread_count;
+    int batch_size;
+    size_t byte_limit;
+    int linger_ms;
+    int connect_timeout_ms;
+    int request_timeout_ms;
+    snowplow_result_cb on_success;
+    void *on_success_payload;
+    snowplow_result_cb on_failure;
+    void *on_failure_payload;
+    size_t queue_capacity;
+    sp_transport transport;
+};
+
+/* Bounds of the settings (checked by the setters). */
+#define SP_MAX_THREADS 64
+#define SP_MAX_BATCH_SIZE 10000
+#define SP_MIN_BYTE_LIMIT 1024
+#define SP_MAX_LINGER_MS 60000
+
+/* Queue capacity in events (default 10000), >= 1. Errors: EINVAL, ERANGE. */
+int sp_emitter_options_set_queue_capacity(snowplow_emitter_options *options, size_t capacity);
+
+/* Replace the libcurl transport (the struct is copied). Errors: EINVAL. */
+int sp_emitter_options_set_transport(snowplow_emitter_options *options,
+                                     const sp_transport *transport);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * The single place where delivery results are produced and callbacks run.
+ * Later issues (completion queue for bindings, retries) hook in here.
+ */
+#include "emitter_impl.h"
+#include "result_internal.h"
+
+/* The emitter whose callback the calling thread is running, so that flush and
+ * close called from that callback refuse instead of deadlocking. */
+static _Thread_local const snowplow_emitter *current_callback_emitter;
+
+bool sp_emitter_in_callback(const snowplow_emitter *em)
+{
+    return current_callback_emitter == em;
+}
+
+/* Build the result; NULL on ENOMEM. An event whose text cannot be built is
+ * left out rather than losing the whole report. */
+static snowplow_result *build_result(const sp_record_list *records, snowplow_result_kind kind,
+                                     int status, const char *reason)
+{
+    snowplow_result *result = sp_result_new(kind, status, reason, 0, 0);
+    if (!result)
+        return NULL;
+    sp_strbuf json = SP_STRBUF_INIT;
+    size_t added = 0;
+    for (const sp_record *r = records->head; r; r = r->next) {
+        sp_strbuf_reset(&json);
+        if (sp_record_event_json(r, &json) == 0 && json.data &&
+            sp_result_add_event(result, json.data, json.len, r->eid) == 0)
+            added++;
+    }
+    sp_strbuf_free(&json);
+    if (kind == SNOWPLOW_RESULT_SENT)
+        sp_result_set_success_count(result, added);
+    return result;
+}
+
+void sp_emitter_report(snowplow_emitter *em, const sp_record_list *records,
+                       snowplow_result_kind kind, int status, const char *reason,
+                       snowplow_counter counter)
+{
+    if (records->count == 0)
+        return;
+    /* Counted before the callback runs, so a callback (or a flush that its
+     * return releases) sees counters that include these events. */
+    sp_counter_add(em, counter, records->count);
+
+    const snowplow_emitter_options *o = em->opt;
+    snowplow_result_cb cb = kind == SNOWPLOW_RESULT_SENT ? o->on_success : o->on_failure;
+    void *payload = kind == SNOWPLOW_RESULT_SENT ? o->on_success_payload : o->on_failure_payload;
+    if (!cb)
+        return;
+    snowplow_result *result = build_result(records, kind, status, reason);
+    if (!result)
+        return;
+
+    const snowplow_emitter *outer = current_callback_emitter;
+    current_callback_emitter = em;
+    cb(result, payload);
+    current_callback_emitter = outer;
+    snowplow_result_free(result);
+}

@@ -1,0 +1,26 @@
+/* Internal: building delivery results (see snowplow/result.h). */
+#ifndef SP_RESULT_INTERNAL_H
+#define SP_RESULT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "snowplow/result.h"
+
+/*
+ * A result with no events yet. `reason` NULL means "". NULL on ENOMEM.
+ * Free with snowplow_result_free().
+ */
+snowplow_result *sp_result_new(snowplow_result_kind kind, int status, const char *reason,
+                               int will_retry, size_t success_count);
+
+/*
+ * Append one event: its JSON object text (`json_len` bytes) and its eid (NULL
+ * means ""). Both are copied. Returns 0 or SNOWPLOW_ENOMEM (result unchanged).
+ */
+int sp_result_add_event(snowplow_result *r, const char *json, size_t json_len,
+                        const char *eid);
+
+/* For a success, success_count follows the events added; set it afterwards. */
+void sp_result_set_success_count(snowplow_result *r, size_t success_count);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * Internal: how the emitter's sending threads talk to a collector.
+ *
+ * Each sending thread opens one connection object and sends every request
+ * through it (keep-alive). The default is libcurl (http.c); tests, and later a
+ * persistent store or a fork-aware wrapper, can plug in another transport.
+ */
+#ifndef SP_TRANSPORT_H
+#define SP_TRANSPORT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct sp_transport_config {
+    int connect_timeout_ms;
+    int request_timeout_ms;
+    /* Set when the emitter is closing and unfinished requests must end now;
+     * a transport checks it while a request is under way. */
+    const atomic_bool *abort_flag;
+} sp_transport_config;
+
+typedef struct sp_http_request {
+    const char *url;  /* full URL; for GET it includes the query string */
+    const char *body; /* NULL for GET */
+    size_t body_len;
+} sp_http_request;
+
+typedef struct sp_http_response {
+    int status;          /* HTTP status, 0 when there was no HTTP answer */
+    bool aborted;        /* ended because abort_flag was set */
+    char reason[256];    /* transport error text when status == 0 */
+} sp_http_response;
+
+typedef struct sp_transport {
+    /* One connection per sending thread; NULL when it cannot be created (then
+     * send is still called, with conn NULL, and must report a failure). */
+    void *(*open)(void *ctx, const sp_transport_config *cfg);
+    /* Perform one request and fill `resp`. Always fills it; never blocks past
+     * the request timeout, and returns soon after abort_flag is set. */
+    void (*send)(void *conn, const sp_http_request *req, sp_http_response *resp);
+    void (*close)(void *conn);
+    void *ctx;
+} sp_transport;
+
+/* The libcurl transport. */
+const sp_transport *sp_http_transport(void);
+
+/* curl_global_init, exactly once per process. 0 or SNOWPLOW_ESYS. */
+int sp_http_global_init(void);
+
+#endif

@@ -1,0 +1,221 @@
+/* Helpers shared by the emitter tests: valid payloads, callback recorders. */
+#ifndef TEST_EMITTER_HELPERS_H
+#define TEST_EMITTER_HELPERS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emitter_internal.h"
+#include "payload.h"
+#include "snowplow.h"
+#include "util/text.h"
+
+/* A structured event the collector validates: e=se with every required field. */
+static inline sp_payload *th_make_payload(char eid_out[37], const char *label)
+{
+    char eid[37];
+    sp_uuid_v4(eid);
+    if (eid_out)
+        memcpy(eid_out, eid, 37);
+    sp_payload *p = sp_payload_new();
+    if (!p)
+        return NULL;
+    char dtm[24];
+    sp_format_int64(dtm, sp_now_ms());
+    if (sp_payload_add(p, "e", "se") || sp_payload_add(p, "eid", eid) ||
+        sp_payload_add(p, "tv", "c-0.1.0") || sp_payload_add(p, "p", "srv") ||
+        sp_payload_add(p, "dtm", dtm) || sp_payload_add(p, "se_ca", "test") ||
+        sp_payload_add(p, "se_ac", "emit") || sp_payload_add(p, "se_la", label)) {
+        sp_payload_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* Queue one event; returns the enqueue code (payload freed by us on error). */
+static inline int th_enqueue(snowplow_emitter *em, char eid_out[37], const char *label)
+{
+    sp_payload *p = th_make_payload(eid_out, label);
+    if (!p)
+        return SNOWPLOW_ENOMEM;
+    int rc = sp_emitter_enqueue(em, "test", &p, 1);
+    if (rc < 0)
+        sp_payload_free(p);
+    return rc;
+}
+
+/* Records what callbacks saw (copies of the results), thread-safe. */
+typedef struct th_recorder {
+    pthread_mutex_t mu;
+    snowplow_result *results[4096];
+    size_t count;
+    size_t events;
+    int callback_rc; /* code a callback's own call (flush/close) returned */
+} th_recorder;
+
+static inline void th_recorder_init(th_recorder *r)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+}
+
+static inline void th_recorder_free(th_recorder *r)
+{
+    for (size_t i = 0; i < r->count; i++)
+        snowplow_result_free(r->results[i]);
+    pthread_mutex_destroy(&r->mu);
+}
+
+static inline void th_record(const snowplow_result *result, void *payload)
+{
+    th_recorder *r = payload;
+    snowplow_result *copy = NULL;
+    if (snowplow_result_copy(&copy, result) < 0)
+        abort();
+    pthread_mutex_lock(&r->mu);
+    if (r->count < sizeof r->results / sizeof *r->results)
+        r->results[r->count++] = copy;
+    else
+        snowplow_result_free(copy);
+    r->events += snowplow_result_event_count(result);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static inline size_t th_recorded_events(th_recorder *r)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t n = r->events;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+/* Whether any recorded result lists event `eid`. */
+static inline int th_recorded_eid(th_recorder *r, const char *eid)
+{
+    int found = 0;
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < r->count && !found; i++)
+        for (size_t j = 0; j < snowplow_result_event_count(r->results[i]); j++)
+            if (strcmp(snowplow_result_event_id(r->results[i], j), eid) == 0)
+                found = 1;
+    pthread_mutex_unlock(&r->mu);
+    return found;
+}
+
+/* Options with an endpoint and the recorders as callbacks. */
+static inline snowplow_emitter_options *th_options(const char *endpoint, th_recorder *ok,
+                                                   th_recorder *failed)
+{
+    snowplow_emitter_options *o = NULL;
+    if (snowplow_emitter_options_new(&o) < 0 ||
+        snowplow_emitter_options_set_endpoint(o, endpoint) < 0)
+        abort();
+    if (ok)
+        snowplow_emitter_options_set_on_success(o, th_record, ok);
+    if (failed)
+        snowplow_emitter_options_set_on_failure(o, th_record, failed);
+    return o;
+}
+
+static inline void th_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- against the local collector (tests/support/sp_test_collector.h) ---- */
+#ifdef SP_TEST_COLLECTOR_H
+
+#include <curl/curl.h>
+
+#include "util/strbuf.h"
+
+/* Forget events, requests and faults; "status":200 means "no fault". */
+static inline void th_collector_clean(sp_test_collector *c)
+{
+    sp_test_collector_reset(c);
+    sp_test_collector_fault(c, "{\"status\":200}");
+}
+
+/* Requests to the tracker routes, in arrival order (cJSON array; caller deletes). */
+static inline cJSON *th_requests(sp_test_collector *c)
+{
+    return sp_test_collector_get(c, "/micro/requests");
+}
+
+/* How many good events carry `eid` (raw.eid). */
+static inline int th_good_count_of(const cJSON *good, const char *eid)
+{
+    int n = 0;
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, good)
+    {
+        const cJSON *raw_eid = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "raw"), "eid");
+        if (cJSON_IsString(raw_eid) && strcmp(raw_eid->valuestring, eid) == 0)
+            n++;
+    }
+    return n;
+}
+
+static inline int th_int_field(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItem(obj, name);
+    return cJSON_IsNumber(v) ? v->valueint : -1;
+}
+
+static inline size_t th_collect(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    return sp_strbuf_append(userdata, ptr, size * nmemb) == 0 ? size * nmemb : 0;
+}
+
+/* GET a large JSON answer (e.g. /micro/good with 80 000 events) into a buffer
+ * that grows geometrically; NULL on failure. The caller deletes the result. */
+static inline cJSON *th_fetch_json(sp_test_collector *c, const char *path)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s%s", sp_test_collector_url(c), path);
+    sp_strbuf body = SP_STRBUF_INIT;
+    CURL *h = curl_easy_init();
+    if (!h)
+        return NULL;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 240000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, th_collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    cJSON *doc = rc == CURLE_OK && status == 200 && body.data
+                     ? cJSON_ParseWithLength(body.data, body.len)
+                     : NULL;
+    if (!doc)
+        fprintf(stderr, "th_fetch_json: GET %s: %s, status %ld\n", url,
+                curl_easy_strerror(rc), status);
+    sp_strbuf_free(&body);
+    return doc;
+}
+
+/* Wait until the collector has logged `n` requests (e.g. one now hanging). */
+static inline int th_wait_requests(sp_test_collector *c, int n, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+        cJSON *r = th_requests(c);
+        int have = r ? cJSON_GetArraySize(r) : 0;
+        cJSON_Delete(r);
+        if (have >= n)
+            return 0;
+        th_sleep_ms(10);
+    }
+    return -1;
+}
+
+#endif
+
+#endif
