@@ -61,7 +61,9 @@ static void null_handles_and_strings(void **state)
     assert_int_equal(snowplow_event_page_view_new(&ev, "http://x", NULL, NULL), 0);
     expect(snowplow_tracker_track(NULL, NULL, ev), SNOWPLOW_EINVAL, "tracker");
     expect(snowplow_tracker_track(NULL, tracker, NULL), SNOWPLOW_EINVAL, "event");
+    snowplow_event_free(ev);
     expect(snowplow_event_page_view_new(&ev, NULL, NULL, NULL), SNOWPLOW_EINVAL, "page_url");
+    assert_null(ev);
     expect(snowplow_sdjson_new(NULL, "iglu:a/b/jsonschema/1-0-0", "{}"), SNOWPLOW_EINVAL, "out");
     expect(snowplow_subject_set_user_id(NULL, "u"), SNOWPLOW_EINVAL, "subject");
     expect(snowplow_emitter_flush(NULL, 0), SNOWPLOW_EINVAL, "emitter");
