@@ -136,7 +136,7 @@ static int check_string(const char *fn, const sp_field_def *def, const char *val
 
 int sp_event_set_string(snowplow_event *ev, const char *fn, const char *field, const char *value)
 {
-    size_t i;
+    size_t i = 0;
     int rc = lookup(ev, fn, field, &i);
     if (rc != SNOWPLOW_OK)
         return rc;
@@ -172,7 +172,7 @@ int snowplow_event_set_string(snowplow_event *event, const char *field, const ch
 int sp_event_set_number(snowplow_event *ev, const char *fn, const char *field, int is_int,
                         int64_t i_value, double d_value)
 {
-    size_t i;
+    size_t i = 0;
     int rc = lookup(ev, fn, field, &i);
     if (rc != SNOWPLOW_OK)
         return rc;
@@ -260,7 +260,7 @@ static const char *elements_problem(const cJSON *root)
 int snowplow_event_set_json(snowplow_event *event, const char *field, const char *json)
 {
     static const char fn[] = "snowplow_event_set_json";
-    size_t i;
+    size_t i = 0;
     int rc = lookup(event, fn, field, &i);
     if (rc != SNOWPLOW_OK)
         return rc;
@@ -302,7 +302,7 @@ int snowplow_event_add_string(snowplow_event *event, const char *field, const ch
 int sp_event_add_string(snowplow_event *event, const char *fn, const char *field,
                         const char *value)
 {
-    size_t i;
+    size_t i = 0;
     int rc = lookup(event, fn, field, &i);
     if (rc != SNOWPLOW_OK)
         return rc;
@@ -327,7 +327,7 @@ int sp_event_add_string(snowplow_event *event, const char *fn, const char *field
 
 int snowplow_event_unset(snowplow_event *event, const char *field)
 {
-    size_t i;
+    size_t i = 0;
     int rc = lookup(event, "snowplow_event_unset", field, &i);
     if (rc == SNOWPLOW_OK)
         clear_value(&event->values[i]);

@@ -210,10 +210,11 @@ SNOWPLOW_API int snowplow_emitter_options_set_result_queue(snowplow_emitter_opti
  * NULL turns it off). Events are written in groups by a background thread, at the
  * latest `sync_interval_ms` (default 100) after they were tracked: that is the
  * window a crash may lose. Events found there at start are sent first. At most
- * `max_events` (0 = no limit) events older than `max_age_ms` (0 = no limit) are
- * dropped and reported. Errors: SNOWPLOW_EINVAL, SNOWPLOW_EUNSUPPORTED (built
- * without SQLite), SNOWPLOW_ENOMEM; an unusable file is reported by
- * snowplow_emitter_new() with SNOWPLOW_ESTORE.
+ * `max_events` events are kept (0 = no limit) and events older than `max_age_ms`
+ * (0 = no limit) are dropped, oldest first; each dropped event is reported
+ * through on_failure. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE (negative values),
+ * SNOWPLOW_EUNSUPPORTED (built without SQLite), SNOWPLOW_ENOMEM; an unusable file
+ * is reported by snowplow_emitter_new() with SNOWPLOW_ESTORE.
  */
 SNOWPLOW_API int snowplow_emitter_options_set_store(snowplow_emitter_options *options,
                                                     const char *path, int sync_interval_ms,
