@@ -8,6 +8,7 @@
 #include "event_internal.h"
 #include "sdjson_internal.h"
 #include "subject_internal.h"
+#include "util/json_check.h"
 #include "util/text.h"
 
 static const char *const node_names[] = {"INPUT", "TEXTAREA", "SELECT", NULL};
@@ -273,9 +274,11 @@ int snowplow_event_set_json(snowplow_event *event, const char *field, const char
     }
     if (!sp_utf8_valid(json, strlen(json)))
         return sp_error_set(SNOWPLOW_EUTF8, "%s: %s: not valid UTF-8", fn, def->name);
-    cJSON *root = cJSON_ParseWithOpts(json, NULL, 1);
+    const char *invalid = sp_json_problem(json, strlen(json), NULL);
+    cJSON *root = invalid == NULL ? cJSON_ParseWithOpts(json, NULL, 1) : NULL;
     if (root == NULL)
-        return sp_error_set(SNOWPLOW_EJSON, "%s: %s: invalid JSON", fn, def->name);
+        return sp_error_set(SNOWPLOW_EJSON, "%s: %s: invalid JSON%s%s", fn, def->name,
+                            invalid ? ": " : "", invalid ? invalid : "");
     const char *problem =
         def->kind == SP_FIELD_FILTERS ? filters_problem(root) : elements_problem(root);
     char *compact = problem == NULL ? cJSON_PrintUnformatted(root) : NULL;

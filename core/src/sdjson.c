@@ -7,6 +7,7 @@
 #include "error.h"
 #include "sdjson_internal.h"
 #include "util/refcount.h"
+#include "util/json_check.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 
@@ -68,12 +69,15 @@ static int build(snowplow_sdjson **out, const char *fn, const char *schema, cons
     size_t len = strlen(json);
     if (!sp_utf8_valid(json, len))
         return sp_error_set(SNOWPLOW_EUTF8, "%s: json: not valid UTF-8", fn);
-    const char *end = NULL;
-    cJSON *tree = cJSON_ParseWithOpts(json, &end, 1);
-    if (tree == NULL) {
-        size_t at = end != NULL && end >= json ? (size_t)(end - json) : 0;
-        return sp_error_set(SNOWPLOW_EJSON, "%s: json: invalid JSON near byte %zu", fn, at);
-    }
+    size_t at = 0;
+    const char *problem = sp_json_problem(json, len, &at);
+    if (problem != NULL)
+        return sp_error_set(SNOWPLOW_EJSON, "%s: json: invalid JSON: %s at byte %zu", fn,
+                            problem, at);
+    cJSON *tree = cJSON_ParseWithOpts(json, NULL, 1);
+    if (tree == NULL) /* valid JSON that cJSON cannot hold, e.g. a lone surrogate escape */
+        return sp_error_set(SNOWPLOW_EJSON, "%s: json: invalid JSON: unusable escape or value",
+                            fn);
     int ok_object = cJSON_IsObject(tree);
     int ok_numbers = all_numbers_finite(tree);
     cJSON_Delete(tree);
@@ -125,6 +129,46 @@ int snowplow_sdjson_new(snowplow_sdjson **out, const char *schema, const char *j
     return build(out, fn, schema, json);
 }
 
+/* Compact JSON of a cJSON tree. Not cJSON_Print: it prints doubles with 15
+ * digits when they compare "close enough", which can turn DBL_MAX into a number
+ * that overflows when read back; sp_format_double is exact. */
+static int append_cjson(sp_strbuf *b, const cJSON *node, int depth)
+{
+    if (depth > 1000)
+        return SNOWPLOW_EJSON;
+    if (cJSON_IsNull(node))
+        return sp_strbuf_append_str(b, "null");
+    if (cJSON_IsTrue(node))
+        return sp_strbuf_append_str(b, "true");
+    if (cJSON_IsFalse(node))
+        return sp_strbuf_append_str(b, "false");
+    if (cJSON_IsNumber(node)) {
+        char text[32];
+        return sp_strbuf_append(b, text, sp_format_double(text, node->valuedouble));
+    }
+    if (cJSON_IsString(node)) {
+        const char *v = node->valuestring ? node->valuestring : "";
+        return sp_strbuf_append_json_string(b, v, strlen(v));
+    }
+    int is_object = cJSON_IsObject(node);
+    if (!is_object && !cJSON_IsArray(node))
+        return SNOWPLOW_EJSON; /* cJSON_Raw and invalid nodes */
+    int rc = sp_strbuf_append_char(b, is_object ? '{' : '[');
+    for (const cJSON *child = node->child; child != NULL && rc == 0; child = child->next) {
+        if (child != node->child)
+            rc = sp_strbuf_append_char(b, ',');
+        if (rc == 0 && is_object) {
+            const char *key = child->string ? child->string : "";
+            rc = sp_strbuf_append_json_string(b, key, strlen(key));
+            if (rc == 0)
+                rc = sp_strbuf_append_char(b, ':');
+        }
+        if (rc == 0)
+            rc = append_cjson(b, child, depth + 1);
+    }
+    return rc != 0 ? rc : sp_strbuf_append_char(b, is_object ? '}' : ']');
+}
+
 int snowplow_sdjson_new_cjson(snowplow_sdjson **out, const char *schema,
                               const struct cJSON *data)
 {
@@ -140,11 +184,19 @@ int snowplow_sdjson_new_cjson(snowplow_sdjson **out, const char *schema,
         return sp_error_set(SNOWPLOW_EJSON, "%s: data: must be a JSON object", fn);
     if (!all_numbers_finite(data->child))
         return sp_error_set(SNOWPLOW_EJSON, "%s: data: numbers must be finite", fn);
-    char *text = cJSON_PrintUnformatted(data);
-    if (text == NULL)
+    sp_strbuf text = SP_STRBUF_INIT;
+    int rc = append_cjson(&text, data, 0);
+    if (rc == SNOWPLOW_EJSON) {
+        sp_strbuf_free(&text);
+        return sp_error_set(rc, "%s: data: raw or invalid nodes, or nested deeper than 1000",
+                            fn);
+    }
+    if (rc != 0) {
+        sp_strbuf_free(&text);
         return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
-    int rc = build(out, fn, schema, text);
-    cJSON_free(text);
+    }
+    rc = build(out, fn, schema, text.data);
+    sp_strbuf_free(&text);
     return rc;
 }
 

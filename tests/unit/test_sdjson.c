@@ -71,6 +71,12 @@ static void refuses_bad_json(void **state)
                  "UTF-8");
     assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\\ud800\"}"), SNOWPLOW_EJSON,
                  "invalid JSON");
+    /* cJSON tolerates these; RFC 8259 and the collector do not */
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":1}\x0c"), SNOWPLOW_EJSON, "after");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":01}"), SNOWPLOW_EJSON, "leading zero");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":[1,]}"), SNOWPLOW_EJSON, "unexpected");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\\x\"}"), SNOWPLOW_EJSON, "escape");
+    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"x\ty\"}"), SNOWPLOW_EJSON, "control");
     assert_error(snowplow_sdjson_new(&sdj, NULL, "{}"), SNOWPLOW_EINVAL, "schema");
     assert_error(snowplow_sdjson_new(&sdj, SCHEMA, NULL), SNOWPLOW_EINVAL, "json");
     assert_error(snowplow_sdjson_new(NULL, SCHEMA, "{}"), SNOWPLOW_EINVAL, "out");
@@ -87,6 +93,14 @@ static void builds_from_cjson(void **state)
     assert_int_equal(snowplow_sdjson_new_cjson(&sdj, SCHEMA, obj), 0);
     assert_string_equal(snowplow_sdjson_data(sdj), "{\"price\":7.99,\"name\":\"caf\xc3\xa9\"}");
     snowplow_sdjson_free(sdj);
+
+    /* cJSON's own printer would write DBL_MAX with 15 digits, which overflows */
+    cJSON *big = cJSON_CreateObject();
+    cJSON_AddNumberToObject(big, "max", 1.7976931348623157e308);
+    assert_int_equal(snowplow_sdjson_new_cjson(&sdj, SCHEMA, big), 0);
+    assert_string_equal(snowplow_sdjson_data(sdj), "{\"max\":1.7976931348623157e+308}");
+    snowplow_sdjson_free(sdj);
+    cJSON_Delete(big);
 
     cJSON *arr = cJSON_CreateArray();
     assert_error(snowplow_sdjson_new_cjson(&sdj, SCHEMA, arr), SNOWPLOW_EJSON, "object");

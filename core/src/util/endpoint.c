@@ -2,11 +2,14 @@
  * checked strictly so that a typo fails at configuration time, not at send time. */
 #include "util/endpoint.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <strings.h>
 
 #include "error.h"
@@ -97,6 +100,16 @@ static int parse_port(const char *fn, const char *text, size_t len, int *port)
     return 0;
 }
 
+/* A zone id (the part after '%'): one or more unreserved URL characters. */
+static bool valid_zone_id(const char *z, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)z[i]) && z[i] != '-' && z[i] != '.' && z[i] != '_' &&
+            z[i] != '~')
+            return false;
+    return len > 0;
+}
+
 /* The bracketed IPv6 literal at `a` (authority of `alen` bytes): host and optional port. */
 static int parse_ipv6_authority(const char *fn, const char *a, size_t alen, const char **host,
                                 size_t *host_len, const char **port, size_t *port_len)
@@ -110,18 +123,22 @@ static int parse_ipv6_authority(const char *fn, const char *a, size_t alen, cons
     *host_len = (size_t)(close - a - 1);
     if (*host_len == 0)
         return FAIL("empty IPv6 address '[]'");
-    bool has_colon = false;
-    for (size_t i = 0; i < *host_len; i++) {
-        unsigned char c = (unsigned char)(*host)[i];
-        if (c == '%') /* zone id (fe80::1%25eth0): the rest is free text */
-            break;
-        has_colon |= c == ':';
-        if (!is_hex(c) && c != ':' && c != '.')
-            return FAIL("invalid IPv6 address '%s'",
-                        sp_quote_bytes(q, sizeof q, *host, *host_len, SP_QUOTE_MAX));
-    }
-    if (!has_colon)
+    /* The address itself must be a real IPv6 address (libcurl refuses the rest);
+     * a zone id (fe80::1%25eth0) after '%' is free text. */
+    const char *zone = memchr(*host, '%', *host_len);
+    size_t addr_len = zone ? (size_t)(zone - *host) : *host_len;
+    char addr[INET6_ADDRSTRLEN];
+    struct in6_addr parsed;
+    if (addr_len == 0 || addr_len >= sizeof addr)
         return FAIL("invalid IPv6 address '%s'",
+                    sp_quote_bytes(q, sizeof q, *host, *host_len, SP_QUOTE_MAX));
+    memcpy(addr, *host, addr_len);
+    addr[addr_len] = '\0';
+    if (inet_pton(AF_INET6, addr, &parsed) != 1)
+        return FAIL("invalid IPv6 address '%s'",
+                    sp_quote_bytes(q, sizeof q, *host, *host_len, SP_QUOTE_MAX));
+    if (zone != NULL && !valid_zone_id(zone + 1, (size_t)(*host + *host_len - zone - 1)))
+        return FAIL("invalid IPv6 zone id in '%s'",
                     sp_quote_bytes(q, sizeof q, *host, *host_len, SP_QUOTE_MAX));
     const char *rest = close + 1;
     size_t rest_len = alen - (size_t)(rest - a);
@@ -135,8 +152,10 @@ static int parse_ipv6_authority(const char *fn, const char *a, size_t alen, cons
     return 0;
 }
 
-static int parse_host_authority(const char *fn, const char *a, size_t alen, const char **host,
-                                size_t *host_len, const char **port, size_t *port_len)
+/* `scheme_given`: the text had "scheme://", so a host named "http" is just a name. */
+static int parse_host_authority(const char *fn, const char *a, size_t alen, bool scheme_given,
+                                const char **host, size_t *host_len, const char **port,
+                                size_t *port_len)
 {
     char q[SP_QUOTE_SIZE], c8[8];
     const char *colon = memchr(a, ':', alen);
@@ -158,7 +177,7 @@ static int parse_host_authority(const char *fn, const char *a, size_t alen, cons
                         sp_quote_bytes(q, sizeof q, a, *host_len, SP_QUOTE_MAX));
     }
     /* "http:/h" or "https:h": a scheme name with a broken separator. */
-    if (colon && ((*host_len == 4 && strncasecmp(a, "http", 4) == 0) ||
+    if (colon && !scheme_given && ((*host_len == 4 && strncasecmp(a, "http", 4) == 0) ||
                   (*host_len == 5 && strncasecmp(a, "https", 5) == 0)))
         return FAIL("expected '://' after the scheme '%.*s'", (int)*host_len, a);
     return 0;
@@ -241,7 +260,8 @@ int sp_endpoint_parse(sp_endpoint *out, const char *fn, const char *text,
     size_t host_len = 0, port_len = 0;
     int rc = *p == '['
                  ? parse_ipv6_authority(fn, p, alen, &host, &host_len, &port_text, &port_len)
-                 : parse_host_authority(fn, p, alen, &host, &host_len, &port_text, &port_len);
+                 : parse_host_authority(fn, p, alen, p != text, &host, &host_len, &port_text,
+                                        &port_len);
     if (rc)
         return rc;
 
