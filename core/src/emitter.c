@@ -4,11 +4,14 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "emitter_impl.h"
 #include "emitter_internal.h"
+#include "emitter_store.h"
 #include "error.h"
 #include "util/endpoint.h"
+#include "util/text.h"
 
 #define SP_FREE_CLOSE_TIMEOUT_MS 5000
 
@@ -30,10 +33,14 @@ static int init_sync(snowplow_emitter *em)
         made++;
     if (rc == 0 && (rc = pthread_cond_init(&em->cv_done, &attr)) == 0)
         made++;
+    if (rc == 0 && (rc = pthread_cond_init(&em->cv_room, &attr)) == 0)
+        made++;
     pthread_condattr_destroy(&attr);
     if (rc == 0)
         return 0;
     /* Undo in reverse order what was made. */
+    if (made > 4)
+        pthread_cond_destroy(&em->cv_done);
     if (made > 3)
         pthread_cond_destroy(&em->cv_fill);
     if (made > 2)
@@ -47,6 +54,7 @@ static int init_sync(snowplow_emitter *em)
 
 static void destroy_sync(snowplow_emitter *em)
 {
+    pthread_cond_destroy(&em->cv_room);
     pthread_cond_destroy(&em->cv_done);
     pthread_cond_destroy(&em->cv_fill);
     pthread_cond_destroy(&em->cv_work);
@@ -76,8 +84,16 @@ static int start_workers(snowplow_emitter *em)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int rc = 0;
     for (int i = 0; i < em->worker_count && rc == 0; i++) {
+        pthread_mutex_lock(&em->lock);
+        em->running_workers++;
+        pthread_mutex_unlock(&em->lock);
         rc = pthread_create(&em->workers[i].thread, NULL, sp_worker_main, &em->workers[i]);
         em->workers[i].started = rc == 0;
+        if (rc != 0) {
+            pthread_mutex_lock(&em->lock);
+            em->running_workers--;
+            pthread_mutex_unlock(&em->lock);
+        }
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc == 0 ? 0 : -1;
@@ -86,6 +102,7 @@ static int start_workers(snowplow_emitter *em)
 /* Free what snowplow_emitter_new() built before its threads started. */
 static void free_unstarted(snowplow_emitter *em)
 {
+    sp_result_queue_free(em->results);
     free(em->workers);
     free(em->url);
     snowplow_emitter_options_free(em->opt);
@@ -99,21 +116,26 @@ static snowplow_emitter *alloc_emitter(snowplow_emitter_options *options)
         return NULL;
     em->opt = options;
     sp_ref_init(&em->refs);
-    sp_queue_init(&em->queue, options->queue_capacity);
-    em->closer_min = SP_NO_SEQ;
+    sp_queue_init(&em->queue);
     for (int c = 0; c < SP_COUNTER_COUNT; c++)
         atomic_init(&em->counters[c], 0);
     atomic_init(&em->closing_flag, false);
     atomic_init(&em->abort_flag, false);
+    atomic_init(&em->forked, false);
+    atomic_init(&em->exiting, false);
     em->worker_count = options->thread_count;
     em->workers = calloc((size_t)em->worker_count, sizeof *em->workers);
     if (!em->workers) {
         free(em);
         return NULL;
     }
+    /* Jitter seeds differ between emitters, threads and processes. */
+    uint64_t seed = (uint64_t)sp_monotonic_ms() ^ ((uint64_t)(uintptr_t)em << 16) ^
+                    ((uint64_t)getpid() << 40);
     for (int i = 0; i < em->worker_count; i++) {
         em->workers[i].em = em;
         em->workers[i].inflight_min = SP_NO_SEQ;
+        em->workers[i].rng = seed + 0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1);
     }
     return em;
 }
@@ -134,9 +156,11 @@ int snowplow_emitter_new(snowplow_emitter **out, snowplow_emitter_options *optio
                             "%s: options: no endpoint (see snowplow_emitter_options_set_endpoint)",
                             fn);
     }
-    if (options->transport.open == sp_http_transport()->open && sp_http_global_init() < 0) {
+    /* libcurl's global state, the fork handlers and the exit handler, once. */
+    if (sp_process_init() < 0) {
         snowplow_emitter_options_free(options);
-        return sp_error_set(SNOWPLOW_ESYS, "%s: curl_global_init failed", fn);
+        return sp_error_set(SNOWPLOW_ESYS,
+                            "%s: curl_global_init, pthread_atfork or atexit failed", fn);
     }
 
     snowplow_emitter *em = alloc_emitter(options);
@@ -149,11 +173,28 @@ int snowplow_emitter_new(snowplow_emitter **out, snowplow_emitter_options *optio
         free_unstarted(em);
         return rc;
     }
+    if (options->result_queue_capacity > 0) {
+        rc = sp_result_queue_new(&em->results, options->result_queue_capacity);
+        if (rc < 0) {
+            free_unstarted(em);
+            return sp_error_set(rc, "%s: cannot create the result queue (%s)", fn,
+                                rc == SNOWPLOW_ENOMEM ? "out of memory" : "eventfd failed");
+        }
+    }
     if (init_sync(em) < 0) {
         free_unstarted(em);
         return sp_error_set(SNOWPLOW_ESYS, "%s: cannot create a mutex or condition variable",
                             fn);
     }
+    /* STORE HOOK (start): open the store and queue its backlog first. */
+    rc = sp_emitter_store_start(em, fn);
+    if (rc < 0) {
+        sp_emitter_store_free(em);
+        destroy_sync(em);
+        free_unstarted(em);
+        return rc;
+    }
+    sp_process_register(em);
     if (start_workers(em) < 0) {
         sp_emitter_close_core(em, 0); /* stops and joins those that started */
         sp_emitter_destroy(em);
@@ -171,9 +212,19 @@ void sp_emitter_ref(snowplow_emitter *em)
 
 void sp_emitter_destroy(snowplow_emitter *em)
 {
+    sp_process_unregister(em);
     sp_record_list rest = sp_queue_take_all(&em->queue);
     sp_record_list_free(&rest);
-    destroy_sync(em);
+    sp_emitter_store_free(em); /* STORE HOOK (free) */
+    if (atomic_load(&em->forked)) {
+        /* A child's copy: the locks and condition variables may be in any state
+         * the parent's threads left them in, and the threads' own buffers may
+         * be half way through an update; both are left alone (a small leak). */
+        sp_result_queue_free_forked(em->results);
+        em->results = NULL;
+    } else {
+        destroy_sync(em);
+    }
     free_unstarted(em);
 }
 
@@ -212,6 +263,7 @@ static void release_deferred(snowplow_emitter *em)
         atomic_store(&em->abort_flag, true);
         pthread_cond_broadcast(&em->cv_work);
         pthread_cond_broadcast(&em->cv_fill);
+        pthread_cond_broadcast(&em->cv_room);
         pthread_mutex_unlock(&em->lock);
     }
 }
@@ -220,6 +272,10 @@ void snowplow_emitter_free(snowplow_emitter *emitter)
 {
     if (!emitter || !sp_ref_dec(&emitter->refs))
         return;
+    if (atomic_load(&emitter->forked)) {
+        sp_emitter_destroy(emitter); /* memory only: no threads here to stop */
+        return;
+    }
     if (sp_emitter_in_callback(emitter)) {
         release_deferred(emitter);
         return;

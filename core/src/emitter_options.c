@@ -33,6 +33,11 @@ int snowplow_emitter_options_new(snowplow_emitter_options **out)
     o->connect_timeout_ms = 5000;
     o->request_timeout_ms = 10000;
     o->queue_capacity = SP_DEFAULT_QUEUE_CAPACITY;
+    o->queue_max_bytes = SP_DEFAULT_QUEUE_MAX_BYTES;
+    o->full_policy = SNOWPLOW_FULL_DROP_NEWEST;
+    o->block_timeout_ms = -1;
+    o->retry_base_ms = SP_DEFAULT_RETRY_BASE_MS;
+    o->retry_max_ms = SP_DEFAULT_RETRY_MAX_MS;
     o->transport = *sp_http_transport();
     *out = o;
     return 0;
@@ -252,5 +257,86 @@ int sp_emitter_options_set_transport(snowplow_emitter_options *options,
         return sp_error_set(SNOWPLOW_EINVAL,
                             "sp_emitter_options_set_transport: transport: NULL or incomplete");
     options->transport = *transport;
+    return 0;
+}
+
+int snowplow_emitter_options_set_buffer_capacity(snowplow_emitter_options *options,
+                                                 size_t max_events, size_t max_bytes)
+{
+    static const char fn[] = "snowplow_emitter_options_set_buffer_capacity";
+    CHECK_OPTIONS("snowplow_emitter_options_set_buffer_capacity");
+    if (max_events < 1)
+        return sp_error_set(SNOWPLOW_ERANGE, "%s: max_events: 0 is below 1", fn);
+    if (max_bytes != 0 && max_bytes < SP_MIN_BYTE_LIMIT)
+        return sp_error_set(SNOWPLOW_ERANGE,
+                            "%s: max_bytes: %zu is below the minimum of %d (0 means the "
+                            "default, 64 MiB)",
+                            fn, max_bytes, SP_MIN_BYTE_LIMIT);
+    options->queue_capacity = max_events;
+    options->queue_max_bytes = max_bytes ? max_bytes : SP_DEFAULT_QUEUE_MAX_BYTES;
+    return 0;
+}
+
+int snowplow_emitter_options_set_full_policy(snowplow_emitter_options *options,
+                                             snowplow_full_policy policy, int block_timeout_ms)
+{
+    CHECK_OPTIONS("snowplow_emitter_options_set_full_policy");
+    if (policy != SNOWPLOW_FULL_DROP_NEWEST && policy != SNOWPLOW_FULL_DROP_OLDEST &&
+        policy != SNOWPLOW_FULL_BLOCK)
+        return sp_error_set(SNOWPLOW_EINVAL,
+                            "snowplow_emitter_options_set_full_policy: policy: unknown value %d",
+                            (int)policy);
+    options->full_policy = policy;
+    options->block_timeout_ms = block_timeout_ms;
+    return 0;
+}
+
+int snowplow_emitter_options_set_retry(snowplow_emitter_options *options, int base_delay_ms,
+                                       int max_delay_ms, int max_attempts)
+{
+    static const char fn[] = "snowplow_emitter_options_set_retry";
+    CHECK_OPTIONS("snowplow_emitter_options_set_retry");
+    if (base_delay_ms < 1 || base_delay_ms > SP_MAX_RETRY_DELAY_MS)
+        return sp_error_set(SNOWPLOW_ERANGE, "%s: base_delay_ms: %d is outside 1..%d", fn,
+                            base_delay_ms, SP_MAX_RETRY_DELAY_MS);
+    if (max_delay_ms < base_delay_ms || max_delay_ms > SP_MAX_RETRY_DELAY_MS)
+        return sp_error_set(SNOWPLOW_ERANGE,
+                            "%s: max_delay_ms: %d is outside base_delay_ms..%d (%d..%d)", fn,
+                            max_delay_ms, SP_MAX_RETRY_DELAY_MS, base_delay_ms,
+                            SP_MAX_RETRY_DELAY_MS);
+    if (max_attempts < 0)
+        return sp_error_set(SNOWPLOW_ERANGE,
+                            "%s: max_attempts: %d is negative (0 means no limit)", fn,
+                            max_attempts);
+    options->retry_base_ms = base_delay_ms;
+    options->retry_max_ms = max_delay_ms;
+    options->max_attempts = max_attempts;
+    return 0;
+}
+
+int snowplow_emitter_options_set_custom_retry_code(snowplow_emitter_options *options,
+                                                   int status, int retry)
+{
+    static const char fn[] = "snowplow_emitter_options_set_custom_retry_code";
+    CHECK_OPTIONS("snowplow_emitter_options_set_custom_retry_code");
+    if (status < SP_STATUS_FIRST || status > SP_STATUS_LAST)
+        return sp_error_set(SNOWPLOW_ERANGE, "%s: status: %d is outside %d..%d", fn, status,
+                            SP_STATUS_FIRST, SP_STATUS_LAST);
+    if (retry != 0 && retry != 1)
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: retry: %d is not 0 or 1", fn, retry);
+    options->retry_override[status - SP_STATUS_FIRST] = retry ? 1 : -1;
+    return 0;
+}
+
+int snowplow_emitter_options_set_result_queue(snowplow_emitter_options *options,
+                                              size_t capacity)
+{
+    CHECK_OPTIONS("snowplow_emitter_options_set_result_queue");
+    if (capacity > SP_MAX_RESULT_QUEUE)
+        return sp_error_set(SNOWPLOW_ERANGE,
+                            "snowplow_emitter_options_set_result_queue: capacity: %zu is over "
+                            "%d",
+                            capacity, SP_MAX_RESULT_QUEUE);
+    options->result_queue_capacity = capacity;
     return 0;
 }

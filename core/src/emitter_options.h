@@ -9,6 +9,11 @@
 
 #define SP_DEFAULT_POST_PATH "/com.snowplowanalytics.snowplow/tp2"
 #define SP_DEFAULT_QUEUE_CAPACITY 10000
+#define SP_DEFAULT_QUEUE_MAX_BYTES ((size_t)64 * 1024 * 1024)
+#define SP_DEFAULT_RETRY_BASE_MS 100
+#define SP_DEFAULT_RETRY_MAX_MS 60000
+#define SP_STATUS_FIRST 100
+#define SP_STATUS_LAST 599
 
 struct snowplow_emitter_options {
     char *endpoint;      /* as given (validated); parsed again by snowplow_emitter_new() */
@@ -26,7 +31,16 @@ struct snowplow_emitter_options {
     void *on_success_payload;
     snowplow_result_cb on_failure;
     void *on_failure_payload;
-    size_t queue_capacity;
+    size_t queue_capacity;       /* max events held (queued or in flight) */
+    size_t queue_max_bytes;      /* max encoded bytes held */
+    snowplow_full_policy full_policy;
+    int block_timeout_ms;        /* BLOCK: negative = no limit */
+    int retry_base_ms;
+    int retry_max_ms;
+    int max_attempts;            /* 0 = no limit */
+    /* Per HTTP status 100..599: 0 the default decision, 1 retry, -1 give up. */
+    signed char retry_override[SP_STATUS_LAST - SP_STATUS_FIRST + 1];
+    size_t result_queue_capacity; /* 0 = no result queue */
     sp_transport transport;
 };
 
@@ -35,8 +49,11 @@ struct snowplow_emitter_options {
 #define SP_MAX_BATCH_SIZE 10000
 #define SP_MIN_BYTE_LIMIT 1024
 #define SP_MAX_LINGER_MS 60000
+#define SP_MAX_RETRY_DELAY_MS 86400000 /* one day */
+#define SP_MAX_RESULT_QUEUE 1000000
 
-/* Queue capacity in events (default 10000), >= 1. Errors: EINVAL, ERANGE. */
+/* Queue capacity in events (default 10000), >= 1; the byte bound is unchanged.
+ * Errors: EINVAL, ERANGE. */
 int sp_emitter_options_set_queue_capacity(snowplow_emitter_options *options, size_t capacity);
 
 /* Replace the libcurl transport (the struct is copied). Errors: EINVAL. */

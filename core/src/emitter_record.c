@@ -1,4 +1,5 @@
-/* Records: each event encoded once at enqueue, stm added at send time. */
+/* Records: each event encoded once, on the tracking thread; stm added at send time. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,10 +8,37 @@
 #include "snowplow/common.h"
 #include "util/text.h"
 
-static int encode(const sp_payload *p, snowplow_method method, sp_strbuf *out)
+/* A scratch buffer per thread for encoding, so that a record costs one
+ * allocation; released when the thread ends. Big ones are not kept. */
+#define SP_SCRATCH_KEEP_BYTES 65536
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_ok;
+
+static void free_scratch(void *p)
 {
-    return method == SNOWPLOW_METHOD_GET ? sp_payload_to_query(p, out)
-                                         : sp_payload_to_json(p, out);
+    sp_strbuf_free(p);
+    free(p);
+}
+
+static void make_scratch_key(void)
+{
+    scratch_key_ok = pthread_key_create(&scratch_key, free_scratch) == 0;
+}
+
+/* The thread's scratch buffer, or NULL (then the caller uses a local one). */
+static sp_strbuf *thread_scratch(void)
+{
+    pthread_once(&scratch_once, make_scratch_key);
+    if (!scratch_key_ok)
+        return NULL;
+    sp_strbuf *b = pthread_getspecific(scratch_key);
+    if (!b && (b = calloc(1, sizeof *b)) != NULL && pthread_setspecific(scratch_key, b) != 0) {
+        free(b);
+        b = NULL;
+    }
+    return b;
 }
 
 static size_t wire_size_of(snowplow_method method, size_t text_len)
@@ -18,62 +46,49 @@ static size_t wire_size_of(snowplow_method method, size_t text_len)
     return text_len + (method == SNOWPLOW_METHOD_GET ? SP_GET_STM_BYTES : SP_POST_STM_BYTES);
 }
 
-int sp_record_measure(const sp_payload *p, snowplow_method method, sp_strbuf *scratch,
-                      size_t *wire_size)
-{
-    sp_strbuf_reset(scratch);
-    int rc = encode(p, method, scratch);
-    if (rc < 0)
-        return rc;
-    *wire_size = wire_size_of(method, scratch->len);
-    return 0;
-}
-
 size_t sp_record_request_size(snowplow_method method, size_t wire_size)
 {
     return method == SNOWPLOW_METHOD_GET ? wire_size : wire_size + SP_POST_ENVELOPE_BYTES;
 }
 
-sp_record *sp_record_new(sp_payload *p, snowplow_method method)
+sp_record *sp_record_from_text(const char *text, size_t len, const char *eid,
+                               snowplow_method method)
 {
-    sp_record *r = calloc(1, sizeof *r);
+    if (len > SIZE_MAX - sizeof(sp_record) - 1)
+        return NULL;
+    sp_record *r = malloc(sizeof *r + len + 1);
     if (!r)
         return NULL;
-    sp_strbuf buf = SP_STRBUF_INIT;
-    if (encode(p, method, &buf) < 0) {
-        sp_strbuf_free(&buf);
-        free(r);
-        return NULL;
-    }
-    r->text_len = buf.len;
-    r->text = sp_strbuf_detach(&buf);
-    if (!r->text) {
-        free(r);
-        return NULL;
-    }
-    r->wire_size = wire_size_of(method, r->text_len);
-    if (method == SNOWPLOW_METHOD_GET)
-        r->payload = p;
-    const char *eid = sp_payload_get(p, "eid");
+    memset(r, 0, sizeof *r);
+    memcpy(r->text, text, len);
+    r->text[len] = '\0';
+    r->text_len = len;
+    r->wire_size = wire_size_of(method, len);
     if (eid)
         snprintf(r->eid, sizeof r->eid, "%s", eid);
     return r;
 }
 
-void sp_record_free_borrowed(sp_record *r)
+sp_record *sp_record_new(const sp_payload *p, snowplow_method method)
 {
-    if (!r)
-        return;
-    free(r->text);
-    free(r);
+    sp_strbuf local = SP_STRBUF_INIT;
+    sp_strbuf *buf = thread_scratch();
+    if (!buf)
+        buf = &local;
+    sp_strbuf_reset(buf);
+    int rc = method == SNOWPLOW_METHOD_GET ? sp_payload_to_query(p, buf)
+                                           : sp_payload_to_json(p, buf);
+    sp_record *r = rc == 0 && buf->data
+                       ? sp_record_from_text(buf->data, buf->len, sp_payload_get(p, "eid"), method)
+                       : NULL;
+    if (buf == &local || buf->cap > SP_SCRATCH_KEEP_BYTES)
+        sp_strbuf_free(buf);
+    return r;
 }
 
 void sp_record_free(sp_record *r)
 {
-    if (!r)
-        return;
-    sp_payload_free(r->payload);
-    sp_record_free_borrowed(r);
+    free(r);
 }
 
 /* Append `json` (an object) with ,"stm":"..." before its closing brace. */
@@ -99,21 +114,122 @@ int sp_record_append_post(const sp_record *r, int64_t stm, sp_strbuf *out)
     return splice_stm(out, r->text, r->text_len, stm);
 }
 
-int sp_record_event_json(const sp_record *r, sp_strbuf *out)
+static int hex_value(char c)
 {
-    const char *json = r->text;
-    size_t len = r->text_len;
-    sp_strbuf fields = SP_STRBUF_INIT;
-    if (r->payload) { /* GET keeps the query; the JSON is built only for results */
-        if (sp_payload_to_json(r->payload, &fields) < 0) {
-            sp_strbuf_free(&fields);
-            return SNOWPLOW_ENOMEM;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode text[0..len) into `tmp`, then append it as a JSON string. */
+static int append_decoded(sp_strbuf *out, sp_strbuf *tmp, const char *text, size_t len)
+{
+    sp_strbuf_reset(tmp);
+    int rc = sp_strbuf_reserve(tmp, len + 1);
+    for (size_t i = 0; i < len && rc == 0; i++) {
+        char c = text[i];
+        int hi, lo;
+        if (c == '%' && i + 2 < len && (hi = hex_value(text[i + 1])) >= 0 &&
+            (lo = hex_value(text[i + 2])) >= 0) {
+            c = (char)(hi * 16 + lo);
+            i += 2;
         }
-        json = fields.data;
-        len = fields.len;
+        rc = sp_strbuf_append_char(tmp, c);
     }
-    int rc = r->last_stm ? splice_stm(out, json, len, r->last_stm)
-                         : sp_strbuf_append(out, json, len);
+    if (rc == 0)
+        rc = sp_strbuf_append_json_string(out, tmp->data ? tmp->data : "", tmp->len);
+    return rc;
+}
+
+/* The GET query k=v&k=v (percent-encoded, as sp_payload_to_query writes it)
+ * back into the JSON object of its fields. */
+static int query_to_json(const char *q, size_t len, sp_strbuf *out)
+{
+    sp_strbuf tmp = SP_STRBUF_INIT;
+    int rc = sp_strbuf_append_char(out, '{');
+    size_t start = 0;
+    int first = 1;
+    while (rc == 0 && start < len) {
+        const char *amp = memchr(q + start, '&', len - start);
+        size_t end = amp ? (size_t)(amp - q) : len;
+        const char *eq = memchr(q + start, '=', end - start);
+        size_t key_end = eq ? (size_t)(eq - q) : end;
+        size_t value_start = eq ? key_end + 1 : end;
+        if (!first)
+            rc = sp_strbuf_append_char(out, ',');
+        first = 0;
+        if (rc == 0)
+            rc = append_decoded(out, &tmp, q + start, key_end - start);
+        if (rc == 0)
+            rc = sp_strbuf_append_char(out, ':');
+        if (rc == 0)
+            rc = append_decoded(out, &tmp, q + value_start, end - value_start);
+        start = end + 1;
+    }
+    if (rc == 0)
+        rc = sp_strbuf_append_char(out, '}');
+    sp_strbuf_free(&tmp);
+    return rc;
+}
+
+int sp_record_event_json(const sp_record *r, snowplow_method method, sp_strbuf *out)
+{
+    if (method == SNOWPLOW_METHOD_POST)
+        return r->last_stm ? splice_stm(out, r->text, r->text_len, r->last_stm)
+                           : sp_strbuf_append(out, r->text, r->text_len);
+    sp_strbuf fields = SP_STRBUF_INIT;
+    int rc = query_to_json(r->text, r->text_len, &fields);
+    if (rc == 0)
+        rc = r->last_stm ? splice_stm(out, fields.data, fields.len, r->last_stm)
+                         : sp_strbuf_append(out, fields.data, fields.len);
     sp_strbuf_free(&fields);
     return rc;
+}
+
+void sp_record_list_append(sp_record_list *list, sp_record *r)
+{
+    r->next = NULL;
+    r->prev = NULL;
+    if (list->tail)
+        list->tail->next = r;
+    else
+        list->head = r;
+    list->tail = r;
+    list->count++;
+}
+
+void sp_record_list_concat(sp_record_list *list, sp_record_list *more)
+{
+    if (!more->head)
+        return;
+    if (list->tail)
+        list->tail->next = more->head;
+    else
+        list->head = more->head;
+    list->tail = more->tail;
+    list->count += more->count;
+    *more = (sp_record_list){0};
+}
+
+void sp_record_list_free(sp_record_list *list)
+{
+    sp_record *r = list->head;
+    while (r) {
+        sp_record *next = r->next;
+        sp_record_free(r);
+        r = next;
+    }
+    *list = (sp_record_list){0};
+}
+
+size_t sp_record_list_bytes(const sp_record_list *list)
+{
+    size_t bytes = 0;
+    for (const sp_record *r = list->head; r; r = r->next)
+        bytes += r->wire_size;
+    return bytes;
 }

@@ -1,9 +1,10 @@
 /*
- * Internal: one queued event, encoded once for the emitter's method.
+ * Internal: one event held by an emitter, encoded once for the emitter's method.
  *
- * A record moves between the queue, a sending thread and (in later issues) a
- * retry list or a persistent store; it keeps its eid and sequence number for
- * its whole life, whatever the number of attempts.
+ * A record moves between the queue (fresh, or waiting for a retry), a sending
+ * thread and the reports; it keeps its eid and sequence number for its whole
+ * life, whatever the number of attempts. Its text never holds `stm`, which is
+ * spliced in at send time.
  */
 #ifndef SP_EMITTER_RECORD_H
 #define SP_EMITTER_RECORD_H
@@ -27,47 +28,63 @@
 #define SP_GET_STM_BYTES (sizeof "&stm=" - 1 + SP_STM_DIGITS_MAX)
 
 typedef struct sp_record {
-    struct sp_record *next;
+    /* In the queue: the list of every queued record in sequence order. In a
+     * chain (sp_record_list): `next` links the chain, `prev` is unused. */
+    struct sp_record *prev, *next;
+    /* In the queue: the fresh FIFO or the retry list (ordered by not_before). */
+    struct sp_record *sub_prev, *sub_next;
     uint64_t seq;       /* 1, 2, ... in order of acceptance; 0 until accepted */
-    char *text;         /* POST: JSON object without stm; GET: query without stm */
-    size_t text_len;
-    size_t wire_size;   /* bytes the event adds to a request, stm included */
-    sp_payload *payload; /* GET: the fields, for the result's JSON; NULL for POST */
+    int64_t not_before; /* monotonic ms before which it is not sent again; 0 = due */
+    int attempts;       /* send attempts made so far */
     int64_t last_stm;   /* stm of the last attempt, 0 before the first */
+    size_t wire_size;   /* bytes the event adds to a request, stm included */
+    size_t text_len;
     char eid[37];
+    char text[];        /* POST: JSON object without stm; GET: query without stm */
 } sp_record;
 
-/*
- * Size the event would take in a request (text plus the largest stm) without
- * keeping anything; for POST add SP_POST_ENVELOPE_BYTES to compare with the
- * byte limit. `scratch` is reused between calls. 0 or SNOWPLOW_ENOMEM.
- */
-int sp_record_measure(const sp_payload *p, snowplow_method method, sp_strbuf *scratch,
-                      size_t *wire_size);
+/* A chain of records linked through `next`. */
+typedef struct sp_record_list {
+    sp_record *head;
+    sp_record *tail;
+    size_t count;
+} sp_record_list;
 
 /* Bytes a request carrying only this event takes (what the byte limit bounds). */
 size_t sp_record_request_size(snowplow_method method, size_t wire_size);
 
 /*
- * Encode `p` into a new record; NULL on ENOMEM. A GET record points to `p` (its
- * fields make the result's JSON); a POST record keeps only its JSON text and
- * never touches `p` again. Once the record is queued it owns `p`: the caller
- * then frees `p` itself for POST and lets sp_record_free() free it for GET.
+ * Encode `p` into a new record (one allocation); the payload is not kept.
+ * NULL on ENOMEM. Free with sp_record_free().
  */
-sp_record *sp_record_new(sp_payload *p, snowplow_method method);
+sp_record *sp_record_new(const sp_payload *p, snowplow_method method);
 
-/* Free a record and the payload it points to (GET). */
+/*
+ * A record from text already encoded for `method` (the POST JSON object or the
+ * GET query, without stm), e.g. read back from a persistent store, with the
+ * event's eid. NULL on ENOMEM.
+ */
+sp_record *sp_record_from_text(const char *text, size_t len, const char *eid,
+                               snowplow_method method);
+
 void sp_record_free(sp_record *r);
-/* Free a record but not its payload (the caller keeps it). */
-void sp_record_free_borrowed(sp_record *r);
 
 /*
  * Append the event's JSON object as sent: every field, with the stm of its last
- * attempt when there was one. 0 or SNOWPLOW_ENOMEM.
+ * attempt when there was one (a GET query is decoded back into fields).
+ * 0 or SNOWPLOW_ENOMEM.
  */
-int sp_record_event_json(const sp_record *r, sp_strbuf *out);
+int sp_record_event_json(const sp_record *r, snowplow_method method, sp_strbuf *out);
 
 /* Append the POST form of the event with `stm` spliced in. */
 int sp_record_append_post(const sp_record *r, int64_t stm, sp_strbuf *out);
+
+void sp_record_list_append(sp_record_list *list, sp_record *r);
+/* Append every record of `more` (emptied) at the end of `list`. */
+void sp_record_list_concat(sp_record_list *list, sp_record_list *more);
+/* Free every record of the list. */
+void sp_record_list_free(sp_record_list *list);
+/* Sum of the records' wire sizes. */
+size_t sp_record_list_bytes(const sp_record_list *list);
 
 #endif

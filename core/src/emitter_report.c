@@ -1,6 +1,6 @@
 /*
- * The single place where delivery results are produced and callbacks run.
- * Later issues (completion queue for bindings, retries) hook in here.
+ * The single place where delivery results are produced: counters, the direct
+ * C callback (on the calling thread), then the result queue for the bindings.
  */
 #include "emitter_impl.h"
 #include "result_internal.h"
@@ -14,19 +14,25 @@ bool sp_emitter_in_callback(const snowplow_emitter *em)
     return current_callback_emitter == em;
 }
 
+bool sp_emitter_in_any_callback(void)
+{
+    return current_callback_emitter != NULL;
+}
+
 /* Build the result; NULL on ENOMEM. An event whose text cannot be built is
  * left out rather than losing the whole report. */
-static snowplow_result *build_result(const sp_record_list *records, snowplow_result_kind kind,
-                                     int status, const char *reason)
+static snowplow_result *build_result(const snowplow_emitter *em, const sp_record_list *records,
+                                     snowplow_result_kind kind, int status, const char *reason,
+                                     int will_retry)
 {
-    snowplow_result *result = sp_result_new(kind, status, reason, 0, 0);
+    snowplow_result *result = sp_result_new(kind, status, reason, will_retry, 0);
     if (!result)
         return NULL;
     sp_strbuf json = SP_STRBUF_INIT;
     size_t added = 0;
     for (const sp_record *r = records->head; r; r = r->next) {
         sp_strbuf_reset(&json);
-        if (sp_record_event_json(r, &json) == 0 && json.data &&
+        if (sp_record_event_json(r, em->opt->method, &json) == 0 && json.data &&
             sp_result_add_event(result, json.data, json.len, r->eid) == 0)
             added++;
     }
@@ -38,26 +44,39 @@ static snowplow_result *build_result(const sp_record_list *records, snowplow_res
 
 void sp_emitter_report(snowplow_emitter *em, const sp_record_list *records,
                        snowplow_result_kind kind, int status, const char *reason,
-                       snowplow_counter counter)
+                       int will_retry, snowplow_counter counter)
 {
     if (records->count == 0)
         return;
     /* Counted before the callback runs, so a callback (or a flush that its
      * return releases) sees counters that include these events. */
     sp_counter_add(em, counter, records->count);
+    if (atomic_load(&em->exiting))
+        return; /* at process exit nothing may call into the application */
 
     const snowplow_emitter_options *o = em->opt;
     snowplow_result_cb cb = kind == SNOWPLOW_RESULT_SENT ? o->on_success : o->on_failure;
     void *payload = kind == SNOWPLOW_RESULT_SENT ? o->on_success_payload : o->on_failure_payload;
-    if (!cb)
+    if (!cb && !em->results)
         return;
-    snowplow_result *result = build_result(records, kind, status, reason);
-    if (!result)
+    snowplow_result *result = build_result(em, records, kind, status, reason, will_retry);
+    if (!result) {
+        if (em->results)
+            sp_counter_add(em, SNOWPLOW_COUNTER_RESULTS_DROPPED, 1);
         return;
-
-    const snowplow_emitter *outer = current_callback_emitter;
-    current_callback_emitter = em;
-    cb(result, payload);
-    current_callback_emitter = outer;
+    }
+    if (cb) {
+        const snowplow_emitter *outer = current_callback_emitter;
+        current_callback_emitter = em;
+        cb(result, payload);
+        current_callback_emitter = outer;
+    }
+    /* The callback only borrowed it: the queue takes this very result. */
+    if (em->results && sp_result_queue_push(em->results, result)) {
+        sp_counter_add(em, SNOWPLOW_COUNTER_RESULTS, 1);
+        return;
+    }
+    if (em->results)
+        sp_counter_add(em, SNOWPLOW_COUNTER_RESULTS_DROPPED, 1);
     snowplow_result_free(result);
 }

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "snowplow/common.h"
 #include "transport.h"
@@ -25,6 +27,7 @@ typedef struct sp_http_conn {
     struct curl_slist *post_headers;
     struct curl_slist *get_headers;
     const atomic_bool *abort_flag;
+    int retry_after_ms; /* from the current answer's headers */
     char errbuf[CURL_ERROR_SIZE];
 } sp_http_conn;
 
@@ -50,6 +53,58 @@ static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     (void)ptr;
     (void)userdata;
     return size * nmemb;
+}
+
+/* Retry-After's value in ms: delay-seconds, or an HTTP-date (curl_getdate
+ * reads it); 0 when unreadable or in the past. Capped far above any useful
+ * delay so that the arithmetic cannot overflow; the emitter caps it again. */
+int sp_http_retry_after_ms(const char *value)
+{
+    const long long cap_s = 7 * 24 * 3600;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    if (*value >= '0' && *value <= '9') {
+        long long seconds = 0;
+        for (; *value >= '0' && *value <= '9'; value++)
+            if (seconds <= cap_s)
+                seconds = seconds * 10 + (*value - '0');
+        while (*value == ' ' || *value == '\t')
+            value++;
+        if (*value != '\0')
+            return 0; /* "12abc": not a delay */
+        return (int)((seconds > cap_s ? cap_s : seconds) * 1000);
+    }
+    time_t when = curl_getdate(value, NULL);
+    if (when < 0)
+        return 0;
+    long long seconds = (long long)when - (long long)time(NULL);
+    if (seconds <= 0)
+        return 0;
+    return (int)((seconds > cap_s ? cap_s : seconds) * 1000);
+}
+
+/* Header lines of the answer; curl calls it for every response, including
+ * interim ones, so a status line starts the answer afresh. */
+static size_t read_header(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+    sp_http_conn *c = userdata;
+    size_t len = size * nitems;
+    static const char name[] = "retry-after:";
+    if (len >= 5 && strncasecmp(buffer, "HTTP/", 5) == 0) {
+        c->retry_after_ms = 0;
+    } else if (len > sizeof name - 1 && strncasecmp(buffer, name, sizeof name - 1) == 0) {
+        char value[128];
+        size_t n = len - (sizeof name - 1);
+        if (n >= sizeof value)
+            n = sizeof value - 1;
+        memcpy(value, buffer + sizeof name - 1, n);
+        while (n > 0 && (value[n - 1] == '\r' || value[n - 1] == '\n' ||
+                         value[n - 1] == ' ' || value[n - 1] == '\t'))
+            n--;
+        value[n] = '\0';
+        c->retry_after_ms = sp_http_retry_after_ms(value);
+    }
+    return len;
 }
 
 /* Called by curl during a transfer; a non-zero return aborts it. */
@@ -122,6 +177,8 @@ static void *http_open(void *ctx, const sp_transport_config *cfg)
     curl_easy_setopt(h, CURLOPT_USERAGENT, SP_USER_AGENT);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_abort);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
@@ -175,6 +232,7 @@ static void http_send(void *conn, const sp_http_request *req, sp_http_response *
     }
     CURL *h = c->curl;
     c->errbuf[0] = '\0';
+    c->retry_after_ms = 0;
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     if (req->body) {
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->post_headers);
@@ -191,6 +249,7 @@ static void http_send(void *conn, const sp_http_request *req, sp_http_response *
         long status = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         resp->status = (int)status;
+        resp->retry_after_ms = c->retry_after_ms;
         if (status == 0)
             snprintf(resp->reason, sizeof resp->reason, "no HTTP status received");
         return;

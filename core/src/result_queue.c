@@ -46,16 +46,29 @@ int sp_result_queue_new(sp_result_queue **out, size_t capacity)
     return SNOWPLOW_OK;
 }
 
-void sp_result_queue_free(sp_result_queue *q)
+static void free_memory(sp_result_queue *q)
 {
-    if (q == NULL)
-        return;
     for (size_t i = 0; i < q->count; i++)
         snowplow_result_free(q->ring[(q->head + i) % q->capacity]);
     free(q->ring);
     close(q->fd);
+}
+
+void sp_result_queue_free(sp_result_queue *q)
+{
+    if (q == NULL)
+        return;
+    free_memory(q);
     pthread_cond_destroy(&q->ready);
     pthread_mutex_destroy(&q->lock);
+    free(q);
+}
+
+void sp_result_queue_free_forked(sp_result_queue *q)
+{
+    if (q == NULL)
+        return;
+    free_memory(q);
     free(q);
 }
 
@@ -159,4 +172,14 @@ void sp_result_queue_close(sp_result_queue *q)
 int sp_result_queue_fd(const sp_result_queue *q)
 {
     return q->fd;
+}
+
+void sp_result_queue_fork_lock(sp_result_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+}
+
+void sp_result_queue_fork_unlock(sp_result_queue *q)
+{
+    pthread_mutex_unlock(&q->lock);
 }

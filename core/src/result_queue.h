@@ -20,6 +20,10 @@ typedef struct sp_result_queue sp_result_queue;
 int sp_result_queue_new(sp_result_queue **out, size_t capacity);
 /* Frees results still waiting. No thread may be waiting in pop. */
 void sp_result_queue_free(sp_result_queue *q);
+/* In a child process after fork(): free the memory (and the child's copy of the
+ * fd) without touching the lock or condition variable, which threads of the
+ * parent may have been using. */
+void sp_result_queue_free_forked(sp_result_queue *q);
 
 /* Take ownership of `result` and queue it; false when full (the caller keeps and
  * frees it, and counts the drop). Never blocks beyond the queue's own lock. */
@@ -39,5 +43,10 @@ void sp_result_queue_wake(sp_result_queue *q);
 void sp_result_queue_close(sp_result_queue *q);
 /* Readable while results wait. */
 int sp_result_queue_fd(const sp_result_queue *q);
+
+/* fork(): hold the queue's lock across the fork so that the child's copy is
+ * consistent; release it afterwards, in the parent and in the child. */
+void sp_result_queue_fork_lock(sp_result_queue *q);
+void sp_result_queue_fork_unlock(sp_result_queue *q);
 
 #endif

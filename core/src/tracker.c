@@ -271,45 +271,44 @@ static int build_payloads(sp_payload **payloads, size_t n, snowplow_tracker *t,
     return rc;
 }
 
-/* Check every emitter first so that an event goes to all of them or to none. */
+/*
+ * Encode the event once per emitter and check it against every emitter first
+ * (sp_emitter_prepare), so that it goes to all of them or to none; then queue
+ * it in each (sp_emitter_commit). A full queue is that emitter's own loss,
+ * reported there: the other emitters still get the event, and the first error
+ * is returned. The payloads stay the caller's.
+ */
+#define STACK_EMITTERS 4
 static int deliver(snowplow_tracker *t, const char *fn, sp_payload **payloads, size_t n)
 {
     snowplow_emitter **emitters = t->config.emitters;
     size_t n_emitters = t->config.n_emitters;
-    for (size_t e = 0; e < n_emitters; e++) {
-        int rc = sp_emitter_check(emitters[e], fn, payloads, n);
+    sp_prepared stack[STACK_EMITTERS];
+    sp_prepared *prepared =
+        n_emitters <= STACK_EMITTERS ? stack : calloc(n_emitters, sizeof *prepared);
+    if (prepared == NULL)
+        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+    int rc = SNOWPLOW_OK;
+    size_t ready = 0;
+    for (; ready < n_emitters && rc == SNOWPLOW_OK; ready++) {
+        rc = sp_emitter_prepare(emitters[ready], fn, (const sp_payload *const *)payloads, n,
+                                &prepared[ready]);
         if (rc != SNOWPLOW_OK)
-            return rc;
+            break;
     }
-    for (size_t e = 0; e < n_emitters; e++) {
-        sp_payload *copies[STACK_PAYLOADS], **batch = payloads;
-        int last = e + 1 == n_emitters;
-        if (!last) { /* every emitter but the last gets copies */
-            batch = n <= STACK_PAYLOADS ? copies : calloc(n, sizeof *batch);
-            if (batch == NULL)
-                return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
-            for (size_t i = 0; i < n; i++)
-                batch[i] = sp_payload_clone(payloads[i]);
-            for (size_t i = 0; i < n; i++)
-                if (batch[i] == NULL) {
-                    for (size_t k = 0; k < n; k++)
-                        sp_payload_free(batch[k]);
-                    if (batch != copies)
-                        free(batch);
-                    return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
-                }
+    if (rc != SNOWPLOW_OK) {
+        for (size_t e = 0; e < ready; e++)
+            sp_emitter_discard(&prepared[e]);
+    } else {
+        for (size_t e = 0; e < n_emitters; e++) {
+            int commit_rc = sp_emitter_commit(&prepared[e], fn);
+            if (commit_rc != SNOWPLOW_OK && rc == SNOWPLOW_OK)
+                rc = commit_rc;
         }
-        int rc = sp_emitter_enqueue(emitters[e], fn, batch, n);
-        if (!last) {
-            for (size_t i = 0; i < n; i++)
-                sp_payload_free(batch[i]); /* NULL when the emitter took them */
-            if (batch != copies)
-                free(batch);
-        }
-        if (rc != SNOWPLOW_OK)
-            return rc;
     }
-    return SNOWPLOW_OK;
+    if (prepared != stack)
+        free(prepared);
+    return rc;
 }
 
 int snowplow_tracker_track(char *eid_out, snowplow_tracker *tracker,

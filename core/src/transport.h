@@ -2,8 +2,8 @@
  * Internal: how the emitter's sending threads talk to a collector.
  *
  * Each sending thread opens one connection object and sends every request
- * through it (keep-alive). The default is libcurl (http.c); tests, and later a
- * persistent store or a fork-aware wrapper, can plug in another transport.
+ * through it (keep-alive). The default is libcurl (http.c); tests plug in
+ * another transport (sp_emitter_options_set_transport()).
  */
 #ifndef SP_TRANSPORT_H
 #define SP_TRANSPORT_H
@@ -29,6 +29,7 @@ typedef struct sp_http_request {
 typedef struct sp_http_response {
     int status;          /* HTTP status, 0 when there was no HTTP answer */
     bool aborted;        /* ended because abort_flag was set */
+    int retry_after_ms;  /* the answer's Retry-After in ms; 0 when absent or past */
     char reason[256];    /* transport error text when status == 0 */
 } sp_http_response;
 
@@ -45,6 +46,10 @@ typedef struct sp_transport {
 
 /* The libcurl transport. */
 const sp_transport *sp_http_transport(void);
+
+/* A Retry-After value (delay-seconds or HTTP-date, without the header name)
+ * in ms from now; 0 when unreadable or in the past. */
+int sp_http_retry_after_ms(const char *value);
 
 /* curl_global_init, exactly once per process. 0 or SNOWPLOW_ESYS. */
 int sp_http_global_init(void);

@@ -1,6 +1,8 @@
 /*
- * Failures against the local collector: HTTP 500 and 400, nothing listening, a
- * hanging collector at close, flush and close refused inside callbacks.
+ * Failures against the local collector: statuses that are not retried, 5xx
+ * with a retry limit, nothing listening, a hanging collector at close, flush
+ * and close refused inside callbacks. (Retries that end in delivery are in
+ * test_delivery_retry.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,48 +59,84 @@ static void check_failed(th_recorder *failed, char eids[][37], int n, int status
     }
 }
 
+/* Only the final reports (will_retry 0) of a recorder, in a new recorder. */
+static void keep_final(th_recorder *all, th_recorder *final)
+{
+    th_recorder_init(final);
+    for (size_t i = 0; i < all->count; i++) {
+        if (snowplow_result_will_retry(all->results[i]))
+            continue;
+        snowplow_result *copy = NULL;
+        assert_int_equal(snowplow_result_copy(&copy, all->results[i]), 0);
+        final->results[final->count++] = copy;
+        final->events += snowplow_result_event_count(copy);
+    }
+}
+
+/* `max_attempts` 0: the status must not be retried at all. */
 static void run_status_failure(sp_test_collector *c, snowplow_method method, const char *fault,
-                               int status, const char *reason)
+                               int status, const char *reason, int max_attempts)
 {
     assert_int_equal(sp_test_collector_fault(c, fault), 0);
-    th_recorder ok, failed;
+    th_recorder ok, all_failed, failed;
     th_recorder_init(&ok);
-    th_recorder_init(&failed);
-    snowplow_emitter_options *o = th_options(sp_test_collector_url(c), &ok, &failed);
+    th_recorder_init(&all_failed);
+    snowplow_emitter_options *o = th_options(sp_test_collector_url(c), &ok, &all_failed);
     snowplow_emitter_options_set_method(o, method);
+    if (max_attempts > 0)
+        assert_int_equal(snowplow_emitter_options_set_retry(o, 10, 40, max_attempts), 0);
     snowplow_emitter *em = NULL;
     assert_int_equal(snowplow_emitter_new(&em, o), 0);
     char eids[12][37];
     for (int i = 0; i < 12; i++)
         assert_int_equal(th_enqueue(em, eids[i], "fails"), 0);
-    assert_int_equal(snowplow_emitter_flush(em, 30000), 0);
+    assert_int_equal(snowplow_emitter_flush(em, 60000), 0);
     assert_int_equal(ok.count, 0);
+    keep_final(&all_failed, &failed);
     check_failed(&failed, eids, 12, status, reason);
     assert_int_equal(snowplow_emitter_counter(em, SNOWPLOW_COUNTER_FAILED), 12);
     assert_int_equal(snowplow_emitter_counter(em, SNOWPLOW_COUNTER_SENT), 0);
-    assert_int_equal(snowplow_emitter_counter(em, SNOWPLOW_COUNTER_RETRIED), 0);
+    int attempts = max_attempts > 0 ? max_attempts : 1;
+    /* Every attempt but the last was reported with will_retry 1. */
+    assert_int_equal(snowplow_emitter_counter(em, SNOWPLOW_COUNTER_RETRIED),
+                     (uint64_t)12 * (uint64_t)(attempts - 1));
+    assert_int_equal(all_failed.events, (size_t)12 * (size_t)attempts);
+    for (size_t i = 0; i < all_failed.count; i++)
+        if (snowplow_result_will_retry(all_failed.results[i]))
+            assert_int_equal(snowplow_result_status(all_failed.results[i]), status);
     assert_int_equal(snowplow_emitter_counter(em, SNOWPLOW_COUNTER_IN_FLIGHT), 0);
+    assert_int_equal(snowplow_emitter_counter(em, SNOWPLOW_COUNTER_QUEUED), 0);
     snowplow_emitter_free(em);
     th_recorder_free(&ok);
+    th_recorder_free(&all_failed);
     th_recorder_free(&failed);
 }
 
-static void test_http_500(void **state)
+/* 5xx is retried: with max_attempts 3, three attempts, then a final failure. */
+static void test_http_500_gives_up_after_max_attempts(void **state)
 {
-    run_status_failure(*state, SNOWPLOW_METHOD_POST, "{\"status\":500}", 500, "HTTP 500");
+    run_status_failure(*state, SNOWPLOW_METHOD_POST, "{\"status\":500}", 500, "HTTP 500", 3);
 }
 
-static void test_http_400(void **state)
+static void test_http_503_get_gives_up_after_max_attempts(void **state)
 {
-    run_status_failure(*state, SNOWPLOW_METHOD_POST, "{\"status\":400}", 400, "HTTP 400");
+    run_status_failure(*state, SNOWPLOW_METHOD_GET, "{\"status\":503}", 503, "HTTP 503", 2);
 }
 
-static void test_http_500_get(void **state)
+/* The statuses PROTOCOL.md says are never retried fail at the first attempt. */
+static void test_statuses_not_retried(void **state)
 {
-    run_status_failure(*state, SNOWPLOW_METHOD_GET, "{\"status\":503}", 503, "HTTP 503");
+    static const int statuses[] = {400, 401, 403, 410, 422};
+    for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++) {
+        char fault[64], reason[32];
+        snprintf(fault, sizeof fault, "{\"status\":%d}", statuses[i]);
+        snprintf(reason, sizeof reason, "HTTP %d", statuses[i]);
+        run_status_failure(*state, i % 2 ? SNOWPLOW_METHOD_GET : SNOWPLOW_METHOD_POST, fault,
+                           statuses[i], reason, 0);
+    }
 }
 
-/* Nothing listening: status 0 and curl's words for it. */
+/* Nothing listening: status 0 and curl's words for it, retried up to the limit. */
 static void test_dead_port(void **state)
 {
     (void)state;
@@ -110,16 +148,22 @@ static void test_dead_port(void **state)
     th_recorder_init(&failed);
     snowplow_emitter_options *o = th_options(endpoint, NULL, &failed);
     snowplow_emitter_options_set_connect_timeout_ms(o, 2000);
+    assert_int_equal(snowplow_emitter_options_set_retry(o, 10, 40, 2), 0);
     snowplow_emitter *em = NULL;
     assert_int_equal(snowplow_emitter_new(&em, o), 0);
     char eids[3][37];
     for (int i = 0; i < 3; i++)
         assert_int_equal(th_enqueue(em, eids[i], "dead"), 0);
     assert_int_equal(snowplow_emitter_flush(em, 30000), 0);
-    check_failed(&failed, eids, 3, 0, NULL);
+    th_recorder final;
+    keep_final(&failed, &final);
+    check_failed(&final, eids, 3, 0, NULL);
     assert_non_null(strstr(snowplow_result_reason(failed.results[0]), "onnect"));
+    assert_int_equal(snowplow_result_will_retry(failed.results[0]), 1);
     assert_int_equal(snowplow_emitter_counter(em, SNOWPLOW_COUNTER_FAILED), 3);
+    assert_int_equal(snowplow_emitter_counter(em, SNOWPLOW_COUNTER_RETRIED), 3);
     snowplow_emitter_free(em);
+    th_recorder_free(&final);
     th_recorder_free(&failed);
 }
 
@@ -193,6 +237,7 @@ static void run_reentry(sp_test_collector *c, const char *fault, bool on_success
     assert_int_equal(sp_test_collector_fault(c, fault), 0);
     reentry r = {0};
     snowplow_emitter_options *o = th_options(sp_test_collector_url(c), NULL, NULL);
+    assert_int_equal(snowplow_emitter_options_set_retry(o, 10, 40, 2), 0);
     if (on_success)
         snowplow_emitter_options_set_on_success(o, reenter, &r);
     else
@@ -225,9 +270,9 @@ static void test_flush_inside_on_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_http_500, clean),
-        cmocka_unit_test_setup(test_http_400, clean),
-        cmocka_unit_test_setup(test_http_500_get, clean),
+        cmocka_unit_test_setup(test_http_500_gives_up_after_max_attempts, clean),
+        cmocka_unit_test_setup(test_http_503_get_gives_up_after_max_attempts, clean),
+        cmocka_unit_test_setup(test_statuses_not_retried, clean),
         cmocka_unit_test_setup(test_dead_port, clean),
         cmocka_unit_test_setup(test_close_with_hanging_collector, clean),
         cmocka_unit_test_setup(test_flush_inside_on_success, clean),

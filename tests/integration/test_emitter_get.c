@@ -105,7 +105,7 @@ static void test_get_byte_limit(void **state)
     memset(label, '&', sizeof label - 1);
     label[sizeof label - 1] = '\0';
     sp_payload *p = th_make_payload(NULL, label);
-    assert_int_equal(sp_emitter_check(em, "snowplow_tracker_track", &p, 1), SNOWPLOW_ETOOBIG);
+    assert_int_equal(th_enqueue_payload(em, p), SNOWPLOW_ETOOBIG);
     assert_non_null(strstr(snowplow_error_last(), "for GET exceeds the emitter's byte limit of 1024"));
     sp_payload_free(p);
     snowplow_emitter_free(em);

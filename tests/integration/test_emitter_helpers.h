@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "emitter_internal.h"
+#include "emitter_options.h"
 #include "payload.h"
 #include "snowplow.h"
 #include "util/text.h"
@@ -37,15 +38,21 @@ static inline sp_payload *th_make_payload(char eid_out[37], const char *label)
     return p;
 }
 
-/* Queue one event; returns the enqueue code (payload freed by us on error). */
+/* Queue one payload (which stays ours); returns the enqueue code. */
+static inline int th_enqueue_payload(snowplow_emitter *em, const sp_payload *p)
+{
+    const sp_payload *group[1] = {p};
+    return sp_emitter_enqueue(em, "test", group, 1);
+}
+
+/* Queue one event; returns the enqueue code. */
 static inline int th_enqueue(snowplow_emitter *em, char eid_out[37], const char *label)
 {
     sp_payload *p = th_make_payload(eid_out, label);
     if (!p)
         return SNOWPLOW_ENOMEM;
-    int rc = sp_emitter_enqueue(em, "test", &p, 1);
-    if (rc < 0)
-        sp_payload_free(p);
+    int rc = th_enqueue_payload(em, p);
+    sp_payload_free(p);
     return rc;
 }
 
@@ -126,6 +133,177 @@ static inline void th_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+/* Wait until a counter reaches `n`; -1 after `timeout_ms` (a hang detector,
+ * never a timing assertion: give it a generous bound). */
+static inline int th_wait_counter(snowplow_emitter *em, snowplow_counter c, uint64_t n,
+                                  int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 5) {
+        if (snowplow_emitter_counter(em, c) >= n)
+            return 0;
+        th_sleep_ms(5);
+    }
+    return snowplow_emitter_counter(em, c) >= n ? 0 : -1;
+}
+
+/* Events in the recorded results with will_retry `retry` (0 or 1). */
+static inline size_t th_recorded_events_retry(th_recorder *r, int retry)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < r->count; i++)
+        if (snowplow_result_will_retry(r->results[i]) == retry)
+            n += snowplow_result_event_count(r->results[i]);
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+/* ---- a stub transport (no network): records requests, answers a status,
+ * fails the first `fail_first` requests with `fail_status`, and holds a
+ * request whose body/URL contains `hold_label` until released (or aborted) ---- */
+
+#define TH_STUB_TEXTS 256
+
+typedef struct stub {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int status;           /* answer given */
+    int fail_first;       /* that many first requests get fail_status */
+    int fail_status;      /* 0: a network error */
+    int retry_after_ms;   /* given with failures */
+    char hold_label[32];  /* a request whose body/URL contains this waits */
+    int holding;          /* requests waiting now */
+    bool release;
+    size_t requests;
+    char *texts[TH_STUB_TEXTS]; /* body (POST) or URL (GET) of each request */
+    int64_t times[TH_STUB_TEXTS]; /* monotonic ms of each request */
+    int opens, closes;
+} stub;
+
+typedef struct stub_conn {
+    stub *s;
+    const atomic_bool *abort_flag;
+} stub_conn;
+
+static inline void *stub_open(void *ctx, const sp_transport_config *cfg)
+{
+    stub_conn *c = calloc(1, sizeof *c);
+    c->s = ctx;
+    c->abort_flag = cfg->abort_flag;
+    pthread_mutex_lock(&c->s->mu);
+    c->s->opens++;
+    pthread_mutex_unlock(&c->s->mu);
+    return c;
+}
+
+static inline void stub_send(void *conn, const sp_http_request *req, sp_http_response *resp)
+{
+    stub_conn *c = conn;
+    stub *s = c->s;
+    const char *text = req->body ? req->body : req->url;
+    memset(resp, 0, sizeof *resp);
+    pthread_mutex_lock(&s->mu);
+    size_t index = s->requests++;
+    if (index < TH_STUB_TEXTS) {
+        s->texts[index] = strdup(text);
+        s->times[index] = sp_monotonic_ms();
+    }
+    pthread_cond_broadcast(&s->cv);
+    if (s->hold_label[0] && strstr(text, s->hold_label)) {
+        s->holding++;
+        pthread_cond_broadcast(&s->cv);
+        while (!s->release && !atomic_load(c->abort_flag)) {
+            pthread_mutex_unlock(&s->mu);
+            th_sleep_ms(2);
+            pthread_mutex_lock(&s->mu);
+        }
+        s->holding--;
+        if (!s->release) {
+            pthread_mutex_unlock(&s->mu);
+            resp->aborted = true;
+            snprintf(resp->reason, sizeof resp->reason, "aborted");
+            return;
+        }
+    }
+    if ((int)index < s->fail_first) {
+        resp->status = s->fail_status;
+        resp->retry_after_ms = s->retry_after_ms;
+        if (s->fail_status == 0)
+            snprintf(resp->reason, sizeof resp->reason, "stub: connection refused");
+    } else {
+        resp->status = s->status;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static inline void stub_close(void *conn)
+{
+    stub_conn *c = conn;
+    pthread_mutex_lock(&c->s->mu);
+    c->s->closes++;
+    pthread_mutex_unlock(&c->s->mu);
+    free(c);
+}
+
+static inline void stub_init(stub *s, int status)
+{
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->status = status;
+}
+
+static inline void stub_free(stub *s)
+{
+    for (size_t i = 0; i < s->requests && i < TH_STUB_TEXTS; i++)
+        free(s->texts[i]);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+}
+
+static inline void stub_wait_holding(stub *s, int n)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->holding < n)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static inline void stub_wait_requests(stub *s, size_t n)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->requests < n)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static inline size_t stub_requests(stub *s)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t n = s->requests;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+static inline void stub_release(stub *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->release = true;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* An emitter with `o` (consumed) on the stub; the test fails if it cannot start. */
+static inline snowplow_emitter *stub_emitter(stub *s, snowplow_emitter_options *o)
+{
+    sp_transport t = {stub_open, stub_send, stub_close, s};
+    if (sp_emitter_options_set_transport(o, &t) != 0)
+        abort();
+    snowplow_emitter *em = NULL;
+    if (snowplow_emitter_new(&em, o) != 0)
+        abort();
+    return em;
 }
 
 /* ---- against the local collector (tests/support/sp_test_collector.h) ---- */

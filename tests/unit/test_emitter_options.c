@@ -51,6 +51,44 @@ static void test_defaults(void **state)
     assert_null(o->on_success);
     assert_null(o->on_failure);
     assert_int_equal(o->queue_capacity, 10000);
+    assert_int_equal(o->queue_max_bytes, 64 * 1024 * 1024);
+    assert_int_equal(o->full_policy, SNOWPLOW_FULL_DROP_NEWEST);
+    assert_int_equal(o->retry_base_ms, 100);
+    assert_int_equal(o->retry_max_ms, 60000);
+    assert_int_equal(o->max_attempts, 0);
+    assert_int_equal(o->result_queue_capacity, 0);
+}
+
+static void test_delivery_settings(void **state)
+{
+    snowplow_emitter_options *o = *state;
+    expect_error(snowplow_emitter_options_set_buffer_capacity(o, 0, 0), SNOWPLOW_ERANGE,
+                 "snowplow_emitter_options_set_buffer_capacity: max_events", NULL);
+    expect_error(snowplow_emitter_options_set_buffer_capacity(o, 10, 100), SNOWPLOW_ERANGE,
+                 "snowplow_emitter_options_set_buffer_capacity: max_bytes: 100", NULL);
+    expect_error(snowplow_emitter_options_set_buffer_capacity(NULL, 10, 0), SNOWPLOW_EINVAL,
+                 "snowplow_emitter_options_set_buffer_capacity: options", NULL);
+    assert_int_equal(snowplow_emitter_options_set_buffer_capacity(o, 5, 4096), 0);
+    assert_int_equal(o->queue_capacity, 5);
+    assert_int_equal(o->queue_max_bytes, 4096);
+    assert_int_equal(snowplow_emitter_options_set_buffer_capacity(o, 7, 0), 0);
+    assert_int_equal(o->queue_max_bytes, 64 * 1024 * 1024); /* 0: the default */
+
+    expect_error(snowplow_emitter_options_set_full_policy(o, (snowplow_full_policy)7, 0),
+                 SNOWPLOW_EINVAL, "snowplow_emitter_options_set_full_policy: policy", "7");
+    expect_error(snowplow_emitter_options_set_full_policy(NULL, SNOWPLOW_FULL_BLOCK, 0),
+                 SNOWPLOW_EINVAL, "snowplow_emitter_options_set_full_policy: options", NULL);
+    assert_int_equal(snowplow_emitter_options_set_full_policy(o, SNOWPLOW_FULL_BLOCK, 250), 0);
+    assert_int_equal(o->full_policy, SNOWPLOW_FULL_BLOCK);
+    assert_int_equal(o->block_timeout_ms, 250);
+
+    expect_error(snowplow_emitter_options_set_result_queue(o, 1000001), SNOWPLOW_ERANGE,
+                 "snowplow_emitter_options_set_result_queue: capacity: 1000001", NULL);
+    expect_error(snowplow_emitter_options_set_result_queue(NULL, 1), SNOWPLOW_EINVAL,
+                 "snowplow_emitter_options_set_result_queue: options", NULL);
+    assert_int_equal(snowplow_emitter_options_set_result_queue(o, 1000000), 0);
+    assert_int_equal(snowplow_emitter_options_set_result_queue(o, 0), 0);
+    assert_int_equal(o->result_queue_capacity, 0);
 }
 
 static void test_new_needs_out(void **state)
@@ -346,6 +384,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numeric_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callbacks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delivery_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_internal_hooks, setup, teardown),
         cmocka_unit_test(test_emitter_new_consumes_and_checks),
         cmocka_unit_test(test_emitter_new_builds_urls),
