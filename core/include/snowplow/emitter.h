@@ -38,7 +38,8 @@ typedef enum snowplow_method {
 
 /** Counters readable with snowplow_emitter_counter(). */
 typedef enum snowplow_counter {
-    SNOWPLOW_COUNTER_TRACKED = 0,   /**< events accepted by the emitter */
+    SNOWPLOW_COUNTER_TRACKED = 0,   /**< events offered to the emitter, dropped ones included:
+                                         at rest TRACKED = SENT + FAILED + DROPPED */
     SNOWPLOW_COUNTER_SENT = 1,      /**< events the collector accepted */
     SNOWPLOW_COUNTER_FAILED = 2,    /**< events given up for good after failures */
     SNOWPLOW_COUNTER_RETRIED = 3,   /**< event attempts that failed and were queued again */
@@ -155,8 +156,9 @@ SNOWPLOW_API int snowplow_emitter_options_set_on_failure(snowplow_emitter_option
 
 /**
  * Queue bounds: at most `max_events` events (default 10000, at least 1) and
- * `max_bytes` encoded bytes (default 0 = 64 MiB) wait in memory. Retried events
- * go back into the same queue. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
+ * `max_bytes` encoded bytes (default 0 = 64 MiB; otherwise at least 1024) wait in
+ * memory, counting events in requests under way. Retried events go back into the
+ * same queue. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
  */
 SNOWPLOW_API int snowplow_emitter_options_set_buffer_capacity(snowplow_emitter_options *options,
                                                               size_t max_events, size_t max_bytes);
@@ -174,7 +176,8 @@ SNOWPLOW_API int snowplow_emitter_options_set_full_policy(snowplow_emitter_optio
                                                           int block_timeout_ms);
 
 /**
- * Retry timing: the first retry waits about `base_delay_ms` (default 100), each
+ * Retry timing (base_delay_ms from 1 ms to one day): the first retry waits about
+ * `base_delay_ms` (default 100), each
  * further one twice as long, with random jitter, never more than `max_delay_ms`
  * (default 60000). A Retry-After header (seconds) is honoured, capped at
  * max_delay_ms. `max_attempts` 0 (default) retries until delivered, the emitter
@@ -187,8 +190,9 @@ SNOWPLOW_API int snowplow_emitter_options_set_retry(snowplow_emitter_options *op
 
 /**
  * Override the retry decision for one HTTP status: `retry` 1 retries it, 0 gives
- * the events up. By default network errors, timeouts and every status but 2xx,
- * 3xx, 400, 401, 403, 410 and 422 are retried. Errors: SNOWPLOW_EINVAL,
+ * the events up (other values: SNOWPLOW_EINVAL). By default network errors,
+ * timeouts and every status but 2xx, 3xx, 400, 401, 403, 410 and 422 are
+ * retried. Errors: SNOWPLOW_EINVAL,
  * SNOWPLOW_ERANGE (status outside 100..599), SNOWPLOW_ENOMEM.
  */
 SNOWPLOW_API int snowplow_emitter_options_set_custom_retry_code(
@@ -268,7 +272,7 @@ SNOWPLOW_API int snowplow_emitter_next_result(snowplow_result **out, snowplow_em
 /**
  * Wake every thread waiting in snowplow_emitter_next_result(); each returns
  * SNOWPLOW_EWOKEN (a wake-up with nobody waiting makes the next wait return at
- * once). Threads: any, also signal-safe code paths of bindings.
+ * once). Threads: any (it takes a mutex: not for signal handlers).
  * Errors: SNOWPLOW_EINVAL.
  */
 SNOWPLOW_API int snowplow_emitter_wake_results(snowplow_emitter *emitter);
