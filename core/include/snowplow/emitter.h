@@ -297,8 +297,9 @@ SNOWPLOW_API int snowplow_emitter_close(snowplow_emitter *emitter, int timeout_m
 /**
  * Release the caller's reference. When the last reference goes the emitter is
  * closed with a bound of 5000 ms (snowplow_emitter_close()) and freed. NULL is
- * ignored. Threads: any but a callback of this emitter (then the final close is
- * left to the last holder).
+ * ignored. Threads: any. When the last reference goes inside a callback of this
+ * emitter, a detached thread does the close and the free, since a sending thread
+ * cannot join itself.
  */
 SNOWPLOW_API void snowplow_emitter_free(snowplow_emitter *emitter);
 
