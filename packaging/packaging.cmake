@@ -102,9 +102,18 @@ set(CPACK_DEBIAN_RUBY_PACKAGE_NAME ruby-snowplow)
 set(CPACK_DEBIAN_RUBY_PACKAGE_SECTION ruby)
 set(CPACK_DEBIAN_LUA_PACKAGE_NAME lua-snowplow)
 set(CPACK_DEBIAN_LUA_PACKAGE_SECTION interpreters)
+# The interpreter each binding runs in: shlibdeps cannot see it, since the
+# modules deliberately do not link the interpreters' libraries.
+set(_snowplow_interpreter_deb_PYTHON "python3 (>= 3.11)")
+set(_snowplow_interpreter_deb_RUBY "ruby")
+set(_snowplow_interpreter_deb_LUA "lua5.4 | lua5.1")
+set(_snowplow_interpreter_rpm_PYTHON "python3")
+set(_snowplow_interpreter_rpm_RUBY "ruby")
+set(_snowplow_interpreter_rpm_LUA "lua")
 foreach(_binding PYTHON RUBY LUA)
   string(TOLOWER ${_binding} _lower)
-  set(CPACK_DEBIAN_${_binding}_PACKAGE_DEPENDS "libsnowplow0 (= ${SNOWPLOW_PACKAGE_FULL_VERSION})")
+  set(CPACK_DEBIAN_${_binding}_PACKAGE_DEPENDS
+    "libsnowplow0 (= ${SNOWPLOW_PACKAGE_FULL_VERSION}), ${_snowplow_interpreter_deb_${_binding}}")
   set(CPACK_DEBIAN_${_binding}_DESCRIPTION
     "${_snowplow_summary_${_lower}}\n${CPACK_PACKAGE_DESCRIPTION}")
 endforeach()
@@ -142,7 +151,8 @@ set(CPACK_RPM_RUBY_PACKAGE_NAME ruby-snowplow)
 set(CPACK_RPM_LUA_PACKAGE_NAME lua-snowplow)
 foreach(_binding PYTHON RUBY LUA)
   string(TOLOWER ${_binding} _lower)
-  set(CPACK_RPM_${_binding}_PACKAGE_REQUIRES "libsnowplow0 = ${SNOWPLOW_PACKAGE_FULL_VERSION}")
+  set(CPACK_RPM_${_binding}_PACKAGE_REQUIRES
+    "libsnowplow0 = ${SNOWPLOW_PACKAGE_FULL_VERSION}, ${_snowplow_interpreter_rpm_${_binding}}")
   set(CPACK_RPM_${_binding}_PACKAGE_SUMMARY "${_snowplow_summary_${_lower}}")
 endforeach()
 

@@ -30,6 +30,8 @@ PACKAGES=(
     ruby-dev
     lua5.4
     liblua5.4-dev
+    lua5.1
+    liblua5.1-0-dev
     lua-busted           # Lua binding tests
 )
 
