@@ -104,7 +104,11 @@ set(CPACK_DEBIAN_LUA_PACKAGE_NAME lua-snowplow)
 set(CPACK_DEBIAN_LUA_PACKAGE_SECTION interpreters)
 # The interpreter each binding runs in: shlibdeps cannot see it, since the
 # modules deliberately do not link the interpreters' libraries.
-set(_snowplow_interpreter_deb_PYTHON "python3 (>= 3.11)")
+# The Python extension is built for one minor version; its folder says which.
+get_property(_snowplow_interpreter_deb_PYTHON GLOBAL PROPERTY SNOWPLOW_PYTHON_DEB_DEPENDS)
+if(NOT _snowplow_interpreter_deb_PYTHON)
+  set(_snowplow_interpreter_deb_PYTHON "python3")
+endif()
 set(_snowplow_interpreter_deb_RUBY "ruby")
 set(_snowplow_interpreter_deb_LUA "lua5.4 | lua5.1")
 set(_snowplow_interpreter_rpm_PYTHON "python3")
