@@ -30,6 +30,16 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSNOWPLOW_SANITI
     -DSNOWPLOW_BUILD_TOOLS=ON -DSNOWPLOW_PYTHON="$python" >"$work/configure.log" 2>&1 ||
     { cat "$work/configure.log"; exit 1; }
 cmake --build "$build" -j2 --target snowplow-demo
+# The bindings, where their toolchains are present (setup-deps installs them).
+binding_targets=()
+for target in snowplow_python snowplow_ruby snowplow_lua54; do
+    if cmake --build "$build" --target help 2>/dev/null | grep -q "\b$target\b"; then
+        binding_targets+=(--target "$target")
+    fi
+done
+if ((${#binding_targets[@]})); then
+    cmake --build "$build" -j2 "${binding_targets[@]}"
+fi
 
 echo "== 3/4 local collector"
 "$python" tools/collector/snowplow_collector.py --port 0 --port-file "$work/port" \
@@ -47,6 +57,35 @@ echo "collector listening at $url (pid $collector_pid)"
 echo "== 4/4 track events from C: $demo --collector $url"
 demo_rc=0
 "$demo" --collector "$url" 2>&1 | tee "$work/demo.out" || demo_rc=$?
+
+# Each language's example: its lines carrying event ids join the list of
+# events that must arrive ("tracked [lang] ...").
+run_example() {
+    local lang=$1
+    shift
+    echo
+    echo "== track events from $lang"
+    local rc=0
+    "$@" >"$work/$lang.out" 2>&1 || rc=$?
+    cat "$work/$lang.out"
+    sed -E "s/^/tracked [$lang] /" "$work/$lang.out" >>"$work/demo.out"
+    if ((rc != 0)); then
+        echo "the $lang example exited with status $rc" >&2
+        demo_rc=1
+    fi
+}
+if [[ -d $build/bindings/python/package ]]; then
+    run_example python env PYTHONPATH="$build/bindings/python/package" \
+        "$python" examples/python/track_events.py "$url"
+fi
+if [[ -f $build/bindings/ruby/snowplow_native.so ]]; then
+    run_example ruby env RUBYLIB="$build/bindings/ruby:$root/bindings/ruby/lib" \
+        ruby examples/ruby/track_events.rb "$url"
+fi
+if [[ -f $build/bindings/lua/5.4/snowplow/core.so ]]; then
+    run_example lua env LUA_CPATH="$build/bindings/lua/5.4/?.so;;" \
+        LUA_PATH="$root/bindings/lua/src/?.lua;;" lua5.4 examples/lua/track_events.lua "$url"
+fi
 
 echo
 echo "== what the collector received"

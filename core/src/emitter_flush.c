@@ -235,9 +235,12 @@ int snowplow_emitter_close(snowplow_emitter *emitter, int timeout_ms)
                             fn);
     int rc = sp_emitter_close_core(emitter, timeout_ms);
     if (rc < 0)
-        return sp_error_set(rc, "%s: timeout_ms: %d ms passed with events unsent; they were "
-                                "reported as failed",
-                            fn, timeout_ms);
+        return sp_error_set(rc, "%s: timeout_ms: %d ms passed with events unsent; %s", fn,
+                            timeout_ms,
+                            emitter->opt->store_path
+                                ? "they were kept in the persistent store for the next run "
+                                  "(any it could not take were reported as failed)"
+                                : "they were reported as failed");
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "emitter_options.h"
 #include "error.h"
+#include "store.h"
 #include "util/endpoint.h"
 #include "util/text.h"
 
@@ -49,6 +50,7 @@ void snowplow_emitter_options_free(snowplow_emitter_options *options)
         return;
     free(options->endpoint);
     free(options->post_path);
+    free(options->store_path);
     free(options);
 }
 
@@ -338,5 +340,35 @@ int snowplow_emitter_options_set_result_queue(snowplow_emitter_options *options,
                             "%d",
                             capacity, SP_MAX_RESULT_QUEUE);
     options->result_queue_capacity = capacity;
+    return 0;
+}
+
+int snowplow_emitter_options_set_store(snowplow_emitter_options *options, const char *path,
+                                       int sync_interval_ms, size_t max_events,
+                                       int64_t max_age_ms)
+{
+    static const char fn[] = "snowplow_emitter_options_set_store";
+    CHECK_OPTIONS("snowplow_emitter_options_set_store");
+    if (!sp_store_available())
+        return sp_error_set(SNOWPLOW_EUNSUPPORTED,
+                            "%s: this build of libsnowplow has no persistent store (built "
+                            "without SQLite)",
+                            fn);
+    if (path && path[0] == '\0')
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: path: empty", fn);
+    if (sync_interval_ms < 0 || sync_interval_ms > SP_MAX_STORE_SYNC_MS)
+        return sp_error_set(SNOWPLOW_ERANGE, "%s: sync_interval_ms: %d is outside 0..%d", fn,
+                            sync_interval_ms, SP_MAX_STORE_SYNC_MS);
+    if (max_age_ms < 0)
+        return sp_error_set(SNOWPLOW_ERANGE, "%s: max_age_ms: %lld is negative", fn,
+                            (long long)max_age_ms);
+    char *copy = NULL;
+    if (path && !(copy = strdup(path)))
+        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+    free(options->store_path);
+    options->store_path = copy; /* NULL turns the store off */
+    options->store_sync_ms = sync_interval_ms > 0 ? sync_interval_ms : SP_DEFAULT_STORE_SYNC_MS;
+    options->store_max_events = max_events;
+    options->store_max_age_ms = max_age_ms;
     return 0;
 }

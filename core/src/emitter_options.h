@@ -3,6 +3,7 @@
 #define SP_EMITTER_OPTIONS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "snowplow/emitter.h"
 #include "transport.h"
@@ -41,6 +42,10 @@ struct snowplow_emitter_options {
     /* Per HTTP status 100..599: 0 the default decision, 1 retry, -1 give up. */
     signed char retry_override[SP_STATUS_LAST - SP_STATUS_FIRST + 1];
     size_t result_queue_capacity; /* 0 = no result queue */
+    char *store_path;             /* persistent store file; NULL = no store */
+    int store_sync_ms;            /* how often the store thread writes (ms) */
+    size_t store_max_events;      /* 0 = no limit */
+    int64_t store_max_age_ms;     /* 0 = no limit */
     sp_transport transport;
 };
 
@@ -51,6 +56,8 @@ struct snowplow_emitter_options {
 #define SP_MAX_LINGER_MS 60000
 #define SP_MAX_RETRY_DELAY_MS 86400000 /* one day */
 #define SP_MAX_RESULT_QUEUE 1000000
+#define SP_DEFAULT_STORE_SYNC_MS 100
+#define SP_MAX_STORE_SYNC_MS 3600000 /* one hour */
 
 /* Queue capacity in events (default 10000), >= 1; the byte bound is unchanged.
  * Errors: EINVAL, ERANGE. */

@@ -213,7 +213,9 @@ SNOWPLOW_API int snowplow_emitter_options_set_result_queue(snowplow_emitter_opti
  * Persist queued events in an SQLite database at `path` (created when missing;
  * NULL turns it off). Events are written in groups by a background thread, at the
  * latest `sync_interval_ms` (default 100) after they were tracked: that is the
- * window a crash may lose. Events found there at start are sent first. At most
+ * window a crash may lose (0 = 100; at most one hour). Events found there at
+ * start are sent first, as many as the queue holds; the rest wait for a later
+ * run. Limits are applied when the emitter starts and when it closes. At most
  * `max_events` events are kept (0 = no limit) and events older than `max_age_ms`
  * (0 = no limit) are dropped, oldest first; each dropped event is reported
  * through on_failure. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE (negative values),
@@ -253,7 +255,8 @@ SNOWPLOW_API int snowplow_emitter_flush_async(snowplow_emitter *emitter);
 /**
  * Write every event tracked so far into the persistent store now, waiting at
  * most timeout_ms. Errors: SNOWPLOW_EINVAL, SNOWPLOW_EUNSUPPORTED (no store
- * configured), SNOWPLOW_ETIMEOUT, SNOWPLOW_ESTORE, SNOWPLOW_EDEADLK (from a callback).
+ * configured), SNOWPLOW_ETIMEOUT, SNOWPLOW_ESTORE, SNOWPLOW_EDEADLK (from a
+ * callback), SNOWPLOW_ECLOSED (after close).
  */
 SNOWPLOW_API int snowplow_emitter_store_sync(snowplow_emitter *emitter, int timeout_ms);
 
@@ -290,7 +293,8 @@ SNOWPLOW_API int snowplow_emitter_result_fd(const snowplow_emitter *emitter);
  * SNOWPLOW_ECLOSED. Idempotent. Threads: any; from inside a callback of this
  * emitter it returns SNOWPLOW_EDEADLK. Blocks at most about timeout_ms plus one
  * request timeout. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT (events were
- * abandoned, and reported), SNOWPLOW_EDEADLK.
+ * left unsent: kept in the persistent store when there is one, else reported as
+ * failed), SNOWPLOW_EDEADLK.
  */
 SNOWPLOW_API int snowplow_emitter_close(snowplow_emitter *emitter, int timeout_ms);
 
