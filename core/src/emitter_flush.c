@@ -134,14 +134,29 @@ int snowplow_emitter_flush_async(snowplow_emitter *emitter)
     return 0;
 }
 
+/* Abandoned events are reported this many at a time, so that closing with a full
+ * queue never builds one result that copies every event's text at once. */
+#define SP_ABANDON_CHUNK 1000
+
 void sp_emitter_abandon(snowplow_emitter *em, const sp_record_list *records)
 {
     if (records->count == 0)
         return;
     if (sp_emitter_store_keeps_unsent(em)) /* STORE HOOK (close: keep unsent) */
         return; /* they stay in the store for the next run */
-    sp_emitter_report(em, records, SNOWPLOW_RESULT_FAILED, 0, SP_REASON_CLOSED, 0,
-                      SNOWPLOW_COUNTER_FAILED);
+    for (sp_record *r = records->head; r != NULL;) {
+        sp_record_list chunk = {r, r, 1};
+        while (chunk.count < SP_ABANDON_CHUNK && chunk.tail->next != NULL) {
+            chunk.tail = chunk.tail->next;
+            chunk.count++;
+        }
+        sp_record *rest = chunk.tail->next;
+        chunk.tail->next = NULL; /* the report walks `next` up to NULL */
+        sp_emitter_report(em, &chunk, SNOWPLOW_RESULT_FAILED, 0, SP_REASON_CLOSED, 0,
+                          SNOWPLOW_COUNTER_FAILED);
+        chunk.tail->next = rest; /* the caller frees the whole list */
+        r = rest;
+    }
 }
 
 /* Report what is still queued as failed, on this thread. */
