@@ -225,6 +225,43 @@ static void test_urlencoded_every_byte(void **state)
     }
 }
 
+/* Every byte value at every offset of a 24-byte text: the 8-bytes-at-a-time
+ * scan must find it wherever it stands, and leave every other byte alone. */
+static void test_json_string_every_byte_every_offset(void **state)
+{
+    (void)state;
+    for (int c = 1; c < 256; c++) {
+        for (size_t at = 0; at < 24; at++) {
+            char text[24];
+            memset(text, 'a', sizeof text);
+            text[at] = (char)c;
+            sp_strbuf b = SP_STRBUF_INIT;
+            assert_int_equal(sp_strbuf_append_json_string(&b, text, sizeof text), 0);
+            char expected_mid[8];
+            if (c == '"')
+                strcpy(expected_mid, "\\\"");
+            else if (c == '\\')
+                strcpy(expected_mid, "\\\\");
+            else if (c < 0x20)
+                expected_mid[0] = '\\', expected_mid[1] = '\0'; /* some escape starts here */
+            else
+                expected_mid[0] = (char)c, expected_mid[1] = '\0';
+            /* the prefix of 'a's is copied, then the byte (or its escape) */
+            assert_int_equal(b.data[0], '"');
+            for (size_t k = 0; k < at; k++)
+                assert_int_equal(b.data[1 + k], 'a');
+            assert_memory_equal(b.data + 1 + at, expected_mid, strlen(expected_mid));
+            size_t plain = c >= 0x20 && c != '"' && c != '\\';
+            if (plain)
+                assert_int_equal(b.len, sizeof text + 2);
+            else
+                assert_true(b.len > sizeof text + 2);
+            assert_int_equal(b.data[b.len - 1], '"');
+            sp_strbuf_free(&b);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_detach),
         cmocka_unit_test(test_json_string_escapes),
         cmocka_unit_test(test_json_string_every_control),
+        cmocka_unit_test(test_json_string_every_byte_every_offset),
         cmocka_unit_test(test_json_string_appends),
         cmocka_unit_test(test_urlencoded),
         cmocka_unit_test(test_urlencoded_every_byte),
