@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <strings.h>
 
@@ -100,14 +101,17 @@ static int parse_port(const char *fn, const char *text, size_t len, int *port)
     return 0;
 }
 
-/* A zone id (the part after '%'): one or more unreserved URL characters. */
+/* A zone id (the part after '%'): an interface name, so one to IF_NAMESIZE - 1
+ * unreserved URL characters (libcurl refuses longer ones). */
 static bool valid_zone_id(const char *z, size_t len)
 {
+    if (len == 0 || len >= IF_NAMESIZE)
+        return false;
     for (size_t i = 0; i < len; i++)
         if (!isalnum((unsigned char)z[i]) && z[i] != '-' && z[i] != '.' && z[i] != '_' &&
             z[i] != '~')
             return false;
-    return len > 0;
+    return true;
 }
 
 /* The bracketed IPv6 literal at `a` (authority of `alen` bytes): host and optional port. */
