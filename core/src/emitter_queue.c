@@ -119,22 +119,65 @@ static sp_record *sort_by_seq(sp_record *head)
     return merged;
 }
 
+/* The record that `r` goes before in `all` (NULL: at the tail), found by walking
+ * from `hint` in whichever direction is needed; exact from any start. */
+static sp_record *all_position(const sp_queue *q, const sp_record *r, sp_record *hint)
+{
+    sp_record *before = hint;
+    for (;;) {
+        sp_record *prev = before ? before->prev : q->all.tail;
+        if (!prev || prev->seq < r->seq)
+            break;
+        before = prev;
+    }
+    while (before && before->seq < r->seq)
+        before = before->next;
+    return before;
+}
+
+/* The record that a retry due at `due` goes before in the retry list (NULL: at
+ * the tail), after every record due no later. Walked from the end nearer in
+ * time: backoffs grow exponentially, so a first retry belongs near the head
+ * while late attempts gather at the tail. */
+static sp_record *retry_position(const sp_queue *q, int64_t due)
+{
+    sp_record *head = q->retry.head, *tail = q->retry.tail;
+    if (!head || tail->not_before <= due)
+        return NULL;
+    if (due - head->not_before < tail->not_before - due) {
+        sp_record *before = head;
+        while (before && before->not_before <= due)
+            before = before->sub_next;
+        return before;
+    }
+    sp_record *after = tail;
+    while (after && after->not_before > due)
+        after = after->sub_prev;
+    return after ? after->sub_next : head;
+}
+
 void sp_queue_push_retry(sp_queue *q, sp_record_list *list)
 {
     sp_record *r = sort_by_seq(list->head);
-    sp_record *cursor = q->all.head;
+    /* Records put back are older than every fresh record (fresh ones leave in
+     * sequence order), so their place in `all` is just before the first fresh
+     * one: starting there keeps the walk short even with a long queue. */
+    sp_record *hint = q->fresh.head;
+    sp_record *last_retry = NULL;
     while (r) {
         sp_record *next = r->next;
         if (r->not_before == 0)
             r->not_before = 1; /* 0 marks fresh records */
-        while (cursor && cursor->seq < r->seq)
-            cursor = cursor->next;
-        all_insert_before(q, r, cursor);
-        /* Usually the latest not_before: found at once from the tail. */
-        sp_record *after = q->retry.tail;
-        while (after && after->not_before > r->not_before)
-            after = after->sub_prev;
-        sub_insert_before(&q->retry, r, after ? after->sub_next : q->retry.head);
+        sp_record *before = all_position(q, r, hint);
+        all_insert_before(q, r, before);
+        hint = before; /* the batch is sorted: the next one goes after r */
+        if (last_retry && last_retry->not_before == r->not_before) {
+            /* A batch shares its not_before: keep its records together. */
+            sub_insert_before(&q->retry, r, last_retry->sub_next);
+        } else {
+            sub_insert_before(&q->retry, r, retry_position(q, r->not_before));
+        }
+        last_retry = r;
         q->count++;
         q->bytes += r->wire_size;
         r = next;
