@@ -251,19 +251,6 @@ static void test_exit_during_tls_handshakes(void **state)
     rmdir(dir);
 }
 
-static int group_setup(void **state)
-{
-    sp_test_collector *c = sp_test_collector_start();
-    *state = c;
-    return c ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    sp_test_collector_stop(*state);
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--child") == 0)
@@ -274,5 +261,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exit_while_another_thread_tracks),
         cmocka_unit_test(test_exit_during_tls_handshakes),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

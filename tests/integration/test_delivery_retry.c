@@ -18,25 +18,6 @@
 #include "sp_test_collector.h"
 #include "test_emitter_helpers.h"
 
-static int group_setup(void **state)
-{
-    sp_test_collector *c = sp_test_collector_start();
-    *state = c;
-    return c ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    sp_test_collector_stop(*state);
-    return 0;
-}
-
-static int clean(void **state)
-{
-    th_collector_clean(*state);
-    return 0;
-}
-
 /* An emitter on the collector with short retry delays. */
 static snowplow_emitter *new_emitter(sp_test_collector *c, th_recorder *ok, th_recorder *failed,
                                      snowplow_method method)
@@ -355,14 +336,14 @@ static void test_retry_keeps_eid_with_new_stm(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_collector_down_then_up, clean),
-        cmocka_unit_test_setup(test_500_storm_then_recovery, clean),
-        cmocka_unit_test_setup(test_custom_retry_codes, clean),
-        cmocka_unit_test_setup(test_429_retry_after, clean),
-        cmocka_unit_test_setup(test_hanging_collector_times_out_and_retries, clean),
-        cmocka_unit_test_setup(test_drop_mid_body_retried, clean),
-        cmocka_unit_test_setup(test_drop_after_request_retried, clean),
-        cmocka_unit_test_setup(test_retry_keeps_eid_with_new_stm, clean),
+        cmocka_unit_test_setup(test_collector_down_then_up, th_clean),
+        cmocka_unit_test_setup(test_500_storm_then_recovery, th_clean),
+        cmocka_unit_test_setup(test_custom_retry_codes, th_clean),
+        cmocka_unit_test_setup(test_429_retry_after, th_clean),
+        cmocka_unit_test_setup(test_hanging_collector_times_out_and_retries, th_clean),
+        cmocka_unit_test_setup(test_drop_mid_body_retried, th_clean),
+        cmocka_unit_test_setup(test_drop_after_request_retried, th_clean),
+        cmocka_unit_test_setup(test_retry_keeps_eid_with_new_stm, th_clean),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

@@ -14,25 +14,6 @@
 #include "sp_test_collector.h"
 #include "test_emitter_helpers.h"
 
-static int group_setup(void **state)
-{
-    sp_test_collector *c = sp_test_collector_start();
-    *state = c;
-    return c ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    sp_test_collector_stop(*state);
-    return 0;
-}
-
-static int clean(void **state)
-{
-    th_collector_clean(*state);
-    return 0;
-}
-
 /* Every event reported once through on_failure with `status` and `reason`. */
 static void check_failed(th_recorder *failed, char eids[][37], int n, int status,
                          const char *reason)
@@ -270,13 +251,13 @@ static void test_flush_inside_on_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_http_500_gives_up_after_max_attempts, clean),
-        cmocka_unit_test_setup(test_http_503_get_gives_up_after_max_attempts, clean),
-        cmocka_unit_test_setup(test_statuses_not_retried, clean),
-        cmocka_unit_test_setup(test_dead_port, clean),
-        cmocka_unit_test_setup(test_close_with_hanging_collector, clean),
-        cmocka_unit_test_setup(test_flush_inside_on_success, clean),
-        cmocka_unit_test_setup(test_flush_inside_on_failure, clean),
+        cmocka_unit_test_setup(test_http_500_gives_up_after_max_attempts, th_clean),
+        cmocka_unit_test_setup(test_http_503_get_gives_up_after_max_attempts, th_clean),
+        cmocka_unit_test_setup(test_statuses_not_retried, th_clean),
+        cmocka_unit_test_setup(test_dead_port, th_clean),
+        cmocka_unit_test_setup(test_close_with_hanging_collector, th_clean),
+        cmocka_unit_test_setup(test_flush_inside_on_success, th_clean),
+        cmocka_unit_test_setup(test_flush_inside_on_failure, th_clean),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

@@ -9,25 +9,6 @@
 #include "sp_test_collector.h"
 #include "test_emitter_helpers.h"
 
-static int group_setup(void **state)
-{
-    sp_test_collector *c = sp_test_collector_start();
-    *state = c;
-    return c ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    sp_test_collector_stop(*state);
-    return 0;
-}
-
-static int clean(void **state)
-{
-    th_collector_clean(*state);
-    return 0;
-}
-
 static void test_one_event_per_request_same_connection(void **state)
 {
     sp_test_collector *c = *state;
@@ -114,8 +95,8 @@ static void test_get_byte_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_one_event_per_request_same_connection, clean),
-        cmocka_unit_test_setup(test_get_byte_limit, clean),
+        cmocka_unit_test_setup(test_one_event_per_request_same_connection, th_clean),
+        cmocka_unit_test_setup(test_get_byte_limit, th_clean),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

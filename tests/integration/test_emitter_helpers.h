@@ -309,6 +309,20 @@ static inline snowplow_emitter *stub_emitter(stub *s, snowplow_emitter_options *
 /* ---- against the local collector (tests/support/sp_test_collector.h) ---- */
 #ifdef SP_TEST_COLLECTOR_H
 
+/* cmocka group fixtures: one collector for the group, cleaned before each test. */
+static inline int th_group_setup(void **state)
+{
+    sp_test_collector *c = sp_test_collector_start();
+    *state = c;
+    return c ? 0 : -1;
+}
+
+static inline int th_group_teardown(void **state)
+{
+    sp_test_collector_stop(*state);
+    return 0;
+}
+
 #include <curl/curl.h>
 
 #include "util/strbuf.h"
@@ -318,6 +332,13 @@ static inline void th_collector_clean(sp_test_collector *c)
 {
     sp_test_collector_reset(c);
     sp_test_collector_fault(c, "{\"status\":200}");
+}
+
+/* cmocka per-test setup: forget the previous test's events, requests and faults. */
+static inline int th_clean(void **state)
+{
+    th_collector_clean(*state);
+    return 0;
 }
 
 /* Requests to the tracker routes, in arrival order (cJSON array; caller deletes). */

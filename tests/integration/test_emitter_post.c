@@ -12,25 +12,6 @@
 #include "sp_test_collector.h"
 #include "test_emitter_helpers.h"
 
-static int group_setup(void **state)
-{
-    sp_test_collector *c = sp_test_collector_start();
-    *state = c;
-    return c ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    sp_test_collector_stop(*state);
-    return 0;
-}
-
-static int clean(void **state)
-{
-    th_collector_clean(*state);
-    return 0;
-}
-
 /* 25 events, batch_size 10: requests of 10, 10 and 5, every event stored once. */
 static void test_batches_of_ten(void **state)
 {
@@ -198,11 +179,11 @@ static void test_result_matches_collector(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_batches_of_ten, clean),
-        cmocka_unit_test_setup(test_byte_limit_cuts_batches, clean),
-        cmocka_unit_test_setup(test_linger_sends_partial_batch, clean),
-        cmocka_unit_test_setup(test_2xx_3xx_are_success, clean),
-        cmocka_unit_test_setup(test_result_matches_collector, clean),
+        cmocka_unit_test_setup(test_batches_of_ten, th_clean),
+        cmocka_unit_test_setup(test_byte_limit_cuts_batches, th_clean),
+        cmocka_unit_test_setup(test_linger_sends_partial_batch, th_clean),
+        cmocka_unit_test_setup(test_2xx_3xx_are_success, th_clean),
+        cmocka_unit_test_setup(test_result_matches_collector, th_clean),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

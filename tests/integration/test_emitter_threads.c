@@ -117,23 +117,10 @@ static void test_eight_producers_four_senders(void **state)
     snowplow_emitter_free(em);
 }
 
-static int group_setup(void **state)
-{
-    sp_test_collector *c = sp_test_collector_start();
-    *state = c;
-    return c ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    sp_test_collector_stop(*state);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eight_producers_four_senders),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }
