@@ -25,7 +25,7 @@ local json = snowplow.json
 local SCHEMA = "iglu:com.example.libsnowplow/test_event/jsonschema/1-0-0"
 local ENTITY = "iglu:com.example.libsnowplow/test_entity/jsonschema/1-0-0"
 
-local opt = { calls = 100000, events = 100000, batch_size = 100, threads = 2, capacity = 200000 }
+local opt = { collector = os.getenv("SNOWPLOW_BENCH_COLLECTOR"), calls = 100000, events = 100000, batch_size = 100, threads = 2, capacity = 200000 }
 local names = { ["--collector"] = "collector", ["--calls"] = "calls", ["--events"] = "events",
                 ["--batch-size"] = "batch_size", ["--threads"] = "threads", ["--capacity"] = "capacity" }
 local i = 1

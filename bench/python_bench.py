@@ -23,6 +23,7 @@ and, last, one JSON line with every number.
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -105,7 +106,9 @@ def end_to_end(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--collector", required=True, help="collector (sink) URL")
+    parser.add_argument("--collector", default=os.environ.get("SNOWPLOW_BENCH_COLLECTOR"),
+                        help="collector (sink) URL; default $SNOWPLOW_BENCH_COLLECTOR,"
+                             " which bench/sink.sh sets")
     parser.add_argument("--calls", type=int, default=100000)
     parser.add_argument("--events", type=int, default=100000)
     parser.add_argument("--batch-size", type=int, default=100)
@@ -113,6 +116,8 @@ def main():
     parser.add_argument("--capacity", type=int, default=200000,
                         help="emitter queue capacity (events)")
     args = parser.parse_args()
+    if not args.collector:
+        parser.error("--collector URL is required (or run under bench/sink.sh)")
 
     cost = caller_cost(args)
     e2e = end_to_end(args)

@@ -27,10 +27,10 @@ require "snowplow"
 SCHEMA = "iglu:com.example.libsnowplow/test_event/jsonschema/1-0-0"
 ENTITY = "iglu:com.example.libsnowplow/test_entity/jsonschema/1-0-0"
 
-options = { calls: 100_000, events: 100_000, batch_size: 100, threads: 2, capacity: 200_000 }
+options = { collector: ENV["SNOWPLOW_BENCH_COLLECTOR"], calls: 100_000, events: 100_000, batch_size: 100, threads: 2, capacity: 200_000 }
 OptionParser.new do |o|
   o.banner = "ruby bench/ruby_bench.rb --collector URL [options]"
-  o.on("--collector URL", "collector (sink) URL") { |v| options[:collector] = v }
+  o.on("--collector URL", "collector (sink) URL; default $SNOWPLOW_BENCH_COLLECTOR (bench/sink.sh)") { |v| options[:collector] = v }
   o.on("--calls N", Integer, "caller-cost calls (100000)") { |v| options[:calls] = v }
   o.on("--events N", Integer, "end-to-end events (100000)") { |v| options[:events] = v }
   o.on("--batch-size N", Integer, "events per POST (100)") { |v| options[:batch_size] = v }

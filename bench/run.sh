@@ -14,7 +14,8 @@
 #                           so nothing is dropped and peak RSS includes the queue.
 #   SNOWPLOW_BENCH_CASES    space-separated case names to run (default: all)
 #   SNOWPLOW_BENCH_OUT      file that receives every run's JSON line (default: a temp file)
-#   NGINX                   nginx binary (default /usr/sbin/nginx)
+#   NGINX                   nginx binary for the sink (bench/sink.sh; default /usr/sbin/nginx)
+#   SNOWPLOW_BENCH_COLLECTOR  use this collector instead of starting a sink
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,82 +25,29 @@ if [[ ! -x "$bench" ]]; then
     echo "run.sh: $bench not found: build first (cmake -S . -B $build && cmake --build $build)" >&2
     exit 2
 fi
-nginx="${NGINX:-/usr/sbin/nginx}"
-if [[ ! -x "$nginx" ]]; then
-    echo "run.sh: nginx not found at $nginx (apt-get install nginx, or set NGINX)" >&2
-    exit 2
-fi
 python=/usr/bin/python3
 repeats="${SNOWPLOW_BENCH_REPEATS:-3}"
 post_events="${SNOWPLOW_BENCH_EVENTS:-200000}"
 get_events="${SNOWPLOW_BENCH_GET_EVENTS:-30000}"
 burst_events="${SNOWPLOW_BENCH_BURST:-1000000}"
 
+# The sink: bench/sink.sh starts it and runs this script again inside it.
+if [[ -z "${SNOWPLOW_BENCH_COLLECTOR:-}" ]]; then
+    exec "$here/sink.sh" "$0" "$@"
+fi
+collector="$SNOWPLOW_BENCH_COLLECTOR"
+
 tmp="$(mktemp -d /tmp/snowplow-bench.XXXXXX)"
 out="${SNOWPLOW_BENCH_OUT:-$tmp/runs.jsonl}"
 : > "$out"
-nginx_pid=""
 stall_pid=""
 cleanup() {
     if [[ -n "$stall_pid" ]]; then
         kill "$stall_pid" 2>/dev/null || true
     fi
-    if [[ -n "$nginx_pid" ]] && kill -0 "$nginx_pid" 2>/dev/null; then
-        kill -QUIT "$nginx_pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$nginx_pid" 2>/dev/null || true
-    fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# A free loopback port (the kernel picks it; nginx binds it right after).
-port="$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-
-mkdir -p "$tmp/client_body" "$tmp/proxy" "$tmp/fastcgi" "$tmp/uwsgi" "$tmp/scgi"
-cat > "$tmp/nginx.conf" <<CONF
-# A sink for the benchmark: answers 200 to the collector paths, keeps
-# connections open, logs nothing per request.
-user root;
-worker_processes 1;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/client_body;
-    proxy_temp_path $tmp/proxy;
-    fastcgi_temp_path $tmp/fastcgi;
-    uwsgi_temp_path $tmp/uwsgi;
-    scgi_temp_path $tmp/scgi;
-    client_body_buffer_size 16m;
-    client_max_body_size 64m;
-    keepalive_requests 100000000;
-    keepalive_timeout 300s;
-    server {
-        listen 127.0.0.1:$port;
-        location = /com.snowplowanalytics.snowplow/tp2 { return 200; }
-        location = /i { return 200; }
-        location / { return 404; }
-    }
-}
-CONF
-
-"$nginx" -p "$tmp" -c "$tmp/nginx.conf" &
-nginx_pid=$!
-for _ in $(seq 100); do
-    if "$python" -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then
-        break
-    fi
-    if ! kill -0 "$nginx_pid" 2>/dev/null; then
-        echo "run.sh: nginx did not start:" >&2
-        cat "$tmp/error.log" >&2 || true
-        exit 1
-    fi
-    sleep 0.1
-done
-collector="http://127.0.0.1:$port"
 
 # A stalled collector: accepts connections (the kernel's backlog does) and never
 # answers, so a burst stays queued and peak RSS shows what the queue costs.
@@ -167,8 +115,4 @@ for entry in "${cases[@]}"; do
     done
 done
 
-if grep -q . "$tmp/error.log" 2>/dev/null; then
-    echo "nginx error log:" >&2
-    cat "$tmp/error.log" >&2
-fi
 "$python" "$here/medians.py" "$out"
