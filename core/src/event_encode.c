@@ -1,4 +1,5 @@
 /* Encoding an event's own fields into its payload, as PROTOCOL.md lays them out. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "event_internal.h"
@@ -74,15 +75,18 @@ static int append_builtin_sdjson(sp_strbuf *b, const snowplow_event *ev)
 
 static int encode_self_describing(const snowplow_event *ev, sp_payload *p, int base64)
 {
-    sp_strbuf b = SP_STRBUF_INIT;
-    int rc = sp_strbuf_append_str(&b, "{\"schema\":\"" UNSTRUCT_SCHEMA "\",\"data\":");
-    if (rc == 0) {
-        if (ev->data != NULL)
-            rc = sp_strbuf_append(&b, snowplow_sdjson_json(ev->data),
-                                  sp_sdjson_json_len(ev->data));
-        else
-            rc = append_builtin_sdjson(&b, ev);
+    static const char prefix[] = "{\"schema\":\"" UNSTRUCT_SCHEMA "\",\"data\":";
+    if (ev->data != NULL) {
+        /* The data's text goes straight into the payload (or its base64). */
+        sp_text_piece pieces[3] = {{prefix, sizeof prefix - 1},
+                                   {snowplow_sdjson_json(ev->data), sp_sdjson_json_len(ev->data)},
+                                   {"}", 1}};
+        return sp_payload_add_json_pieces(p, base64, "ue_px", "ue_pr", pieces, 3);
     }
+    sp_strbuf b = SP_STRBUF_INIT;
+    int rc = sp_strbuf_append(&b, prefix, sizeof prefix - 1);
+    if (rc == 0)
+        rc = append_builtin_sdjson(&b, ev);
     if (rc == 0)
         rc = sp_strbuf_append_char(&b, '}');
     if (rc == 0)
@@ -151,23 +155,36 @@ int sp_event_encode_item(const snowplow_event *ev, size_t index, sp_payload *p)
     return rc;
 }
 
+/* Pieces of the contexts envelope kept on the stack up to this many entities. */
+#define STACK_CONTEXT_PIECES 18
+
 int sp_event_encode_contexts(const snowplow_event *ev, sp_payload *p, int base64)
 {
-    if (ev->n_contexts == 0)
+    static const char prefix[] = "{\"schema\":\"" CONTEXTS_SCHEMA "\",\"data\":[";
+    size_t n = ev->n_contexts;
+    if (n == 0)
         return 0;
-    sp_strbuf b = SP_STRBUF_INIT;
-    int rc = sp_strbuf_append_str(&b, "{\"schema\":\"" CONTEXTS_SCHEMA "\",\"data\":[");
-    for (size_t i = 0; i < ev->n_contexts && rc == 0; i++) {
+    /* prefix, entity, ",", entity, ..., "]}": joined (or encoded) in the payload. */
+    size_t n_pieces = 2 * n + 1;
+    sp_text_piece stack[STACK_CONTEXT_PIECES];
+    sp_text_piece *pieces = n_pieces <= STACK_CONTEXT_PIECES
+                                ? stack
+                                : (n > SIZE_MAX / 2 / sizeof *pieces - 1
+                                       ? NULL
+                                       : malloc(n_pieces * sizeof *pieces));
+    if (pieces == NULL)
+        return SNOWPLOW_ENOMEM;
+    size_t k = 0;
+    pieces[k++] = (sp_text_piece){prefix, sizeof prefix - 1};
+    for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            rc = sp_strbuf_append_char(&b, ',');
-        if (rc == 0)
-            rc = sp_strbuf_append(&b, snowplow_sdjson_json(ev->contexts[i]),
-                                  sp_sdjson_json_len(ev->contexts[i]));
+            pieces[k++] = (sp_text_piece){",", 1};
+        pieces[k++] = (sp_text_piece){snowplow_sdjson_json(ev->contexts[i]),
+                                      sp_sdjson_json_len(ev->contexts[i])};
     }
-    if (rc == 0)
-        rc = sp_strbuf_append_str(&b, "]}");
-    if (rc == 0)
-        rc = sp_payload_add_json(p, base64, "cx", "co", b.data, b.len);
-    sp_strbuf_free(&b);
+    pieces[k++] = (sp_text_piece){"]}", 2};
+    int rc = sp_payload_add_json_pieces(p, base64, "cx", "co", pieces, k);
+    if (pieces != stack)
+        free(pieces);
     return rc;
 }

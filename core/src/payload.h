@@ -7,7 +7,40 @@
 
 #include "util/strbuf.h"
 
-typedef struct sp_payload sp_payload;
+#include "util/text.h"
+
+/* Room for a typical event without another allocation (about 24 fields, and
+ * the base64 of a self-describing event with a context). */
+#define SP_PAYLOAD_INLINE_FIELDS 24
+#define SP_PAYLOAD_INLINE_BYTES 1536
+
+typedef struct sp_payload_field {
+    const char *key;
+    const char *value;
+    size_t key_len;
+    size_t value_len;
+    int plain; /* the value needs no JSON escaping (numbers, ids, base64) */
+} sp_payload_field;
+
+typedef struct sp_payload_block sp_payload_block;
+
+/* Defined here so that a caller can keep one on its stack (sp_payload_init);
+ * the members are the payload's own business. */
+typedef struct sp_payload {
+    size_t count;
+    size_t cap;
+    sp_payload_field *fields; /* inline_fields until it outgrows them */
+    sp_payload_block *blocks; /* extra blocks, newest first */
+    char *free_ptr;           /* unused room of the current block */
+    size_t free_left;
+    sp_payload_field inline_fields[SP_PAYLOAD_INLINE_FIELDS];
+    char inline_bytes[SP_PAYLOAD_INLINE_BYTES];
+} sp_payload;
+
+/* An empty payload in caller-provided memory; sp_payload_release frees what it
+ * allocated later (never `p` itself). */
+void sp_payload_init(sp_payload *p);
+void sp_payload_release(sp_payload *p);
 
 /* NULL on ENOMEM. */
 sp_payload *sp_payload_new(void);
@@ -23,9 +56,16 @@ int sp_payload_add(sp_payload *p, const char *key, const char *value);
 int sp_payload_add_len(sp_payload *p, const char *key, const char *value, size_t len);
 int sp_payload_add_int(sp_payload *p, const char *key, int64_t v);
 int sp_payload_add_double(sp_payload *p, const char *key, double v);
+/* A value the caller knows needs no JSON escaping (digits, a UUID). */
+int sp_payload_add_plain(sp_payload *p, const char *key, const char *value, size_t len);
 /* JSON text as base64url under key_b64 when `base64`, else as is under key_plain. */
 int sp_payload_add_json(sp_payload *p, int base64, const char *key_b64,
                         const char *key_plain, const char *json, size_t len);
+/* The same for JSON text made of pieces: they are joined (or encoded) straight
+ * into the payload, without an intermediate copy. Empty in total: nothing added. */
+int sp_payload_add_json_pieces(sp_payload *p, int base64, const char *key_b64,
+                               const char *key_plain, const sp_text_piece *pieces,
+                               size_t n);
 
 size_t sp_payload_count(const sp_payload *p);
 const char *sp_payload_key(const sp_payload *p, size_t i);

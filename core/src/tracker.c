@@ -223,7 +223,7 @@ static int add_common(sp_payload *p, const snowplow_tracker *t, const snowplow_e
                       snowplow_subject *tracker_subject, int64_t dtm, char *eid)
 {
     sp_uuid_v4(eid);
-    int rc = sp_payload_add(p, "eid", eid);
+    int rc = sp_payload_add_plain(p, "eid", eid, SNOWPLOW_EID_SIZE - 1);
     if (rc == 0)
         rc = sp_payload_add_int(p, "dtm", dtm);
     if (rc == 0 && ev->has_true_timestamp)
@@ -241,7 +241,8 @@ static int add_common(sp_payload *p, const snowplow_tracker *t, const snowplow_e
     return rc;
 }
 
-/* Build the event's payloads: the event itself, then one per transaction item. */
+/* Build the event's payloads: the event itself, then one per transaction item.
+ * payloads[0] is the caller's (on its stack); the items' are allocated here. */
 static int build_payloads(sp_payload **payloads, size_t n, snowplow_tracker *t,
                           const snowplow_event *ev, char *eid)
 {
@@ -256,7 +257,7 @@ static int build_payloads(sp_payload **payloads, size_t n, snowplow_tracker *t,
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char item_eid[SNOWPLOW_EID_SIZE];
-        if ((payloads[i] = sp_payload_new()) == NULL) {
+        if (i > 0 && (payloads[i] = sp_payload_new()) == NULL) {
             rc = SNOWPLOW_ENOMEM;
             break;
         }
@@ -328,13 +329,17 @@ int snowplow_tracker_track(char *eid_out, snowplow_tracker *tracker,
     sp_payload **payloads = n <= STACK_PAYLOADS ? stack : calloc(n, sizeof *payloads);
     if (payloads == NULL)
         return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+    sp_payload first; /* the event's own payload needs no allocation */
+    sp_payload_init(&first);
+    payloads[0] = &first;
     char eid[SNOWPLOW_EID_SIZE];
     rc = build_payloads(payloads, n, tracker, event, eid);
     if (rc != SNOWPLOW_OK)
         rc = sp_error_set(rc, "%s: out of memory", fn);
     else
         rc = deliver(tracker, fn, payloads, n);
-    for (size_t i = 0; i < n; i++)
+    sp_payload_release(&first);
+    for (size_t i = 1; i < n; i++)
         sp_payload_free(payloads[i]);
     if (payloads != stack)
         free(payloads);

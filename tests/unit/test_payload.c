@@ -306,6 +306,52 @@ static void test_bad_arguments(void **state)
     sp_payload_free(p);
 }
 
+/* Values flagged plain (numbers, ids, base64) are written as they are; every
+ * other value and key is still escaped when it needs it. */
+static void test_plain_values_and_escaping_mix(void **state)
+{
+    (void)state;
+    sp_payload p;
+    sp_payload_init(&p); /* on the stack, as the tracker keeps it */
+    assert_int_equal(sp_payload_add_plain(&p, "eid", "0b5e0b56-2f4b-4a4e-9a52-1a3a8d2f1c9e", 36), 0);
+    assert_int_equal(sp_payload_add_int(&p, "dtm", 1700000000000), 0);
+    assert_int_equal(sp_payload_add(&p, "k\"ey", "say \"hi\"\n"), 0);
+    assert_int_equal(sp_payload_add_plain(&p, "empty", "", 0), 0); /* left out */
+    /* {"a":"x\"y"} in three pieces */
+    sp_text_piece pieces[3] = {{"{\"a\":", 5}, {"\"x\\\"y\"", 6}, {"}", 1}};
+    assert_int_equal(sp_payload_add_json_pieces(&p, 0, "ue_px", "ue_pr", pieces, 3), 0);
+    assert_int_equal(sp_payload_add_json_pieces(&p, 1, "cx", "co", pieces, 3), 0);
+    assert_int_equal(sp_payload_add_json_pieces(&p, 1, "x", "y", pieces, 0), 0); /* empty */
+    assert_int_equal(sp_payload_count(&p), 5);
+    assert_string_equal(sp_payload_get(&p, "ue_pr"), "{\"a\":\"x\\\"y\"}");
+    char *b64 = sp_base64url_encode("{\"a\":\"x\\\"y\"}", 12, NULL);
+    assert_string_equal(sp_payload_get(&p, "cx"), b64);
+    free(b64);
+
+    sp_strbuf b = SP_STRBUF_INIT;
+    assert_int_equal(sp_payload_to_json(&p, &b), 0);
+    assert_string_equal(b.data,
+                        "{\"eid\":\"0b5e0b56-2f4b-4a4e-9a52-1a3a8d2f1c9e\",\"dtm\":\"1700000000000\","
+                        "\"k\\\"ey\":\"say \\\"hi\\\"\\n\","
+                        "\"ue_pr\":\"{\\\"a\\\":\\\"x\\\\\\\"y\\\"}\","
+                        "\"cx\":\"eyJhIjoieFwieSJ9\"}");
+    sp_strbuf_free(&b);
+
+    /* Outgrowing the inline room chains blocks; release frees them and leaves
+     * an empty payload that can be used again. */
+    char big[3000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(sp_payload_add(&p, "big", big), 0);
+    assert_int_equal(sp_payload_count(&p), 45);
+    sp_payload_release(&p);
+    assert_int_equal(sp_payload_count(&p), 0);
+    assert_int_equal(sp_payload_add(&p, "e", "pv"), 0);
+    assert_string_equal(sp_payload_get(&p, "e"), "pv");
+    sp_payload_release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_many_and_large_fields_stay_valid),
         cmocka_unit_test(test_clone_is_deep),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_plain_values_and_escaping_mix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,19 +68,6 @@ static char json_short_escape(unsigned char c)
     }
 }
 
-/* Whether any of the 8 bytes of `w` needs escaping in a JSON string: below 0x20,
- * '"' or '\\'. Exact bit tricks (no false negatives, no false positives), so
- * long runs of plain text, such as base64 values, are copied 8 bytes per step. */
-static int word_needs_escape(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    uint64_t below_space = (w - ones * 0x20) & ~w & highs;
-    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
-    uint64_t quote = (q - ones) & ~q & highs;
-    uint64_t backslash = (bs - ones) & ~bs & highs;
-    return (below_space | quote | backslash) != 0;
-}
-
 int sp_strbuf_append_json_string(sp_strbuf *b, const char *s, size_t len)
 {
     /* Reserve for the common case (nothing to escape) once, grow on escapes. */
@@ -92,7 +79,7 @@ int sp_strbuf_append_json_string(sp_strbuf *b, const char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         uint64_t w;
-        if (i + 8 <= len && (memcpy(&w, u + i, 8), !word_needs_escape(w))) {
+        if (i + 8 <= len && (memcpy(&w, u + i, 8), !sp_json_word_needs_escape(w))) {
             i += 8;
             continue;
         }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct sp_strbuf {
     char *data; /* NULL until the first append */
@@ -28,5 +29,37 @@ int sp_strbuf_append_urlencoded(sp_strbuf *b, const char *s, size_t len);
 char *sp_strbuf_detach(sp_strbuf *b);
 void sp_strbuf_reset(sp_strbuf *b); /* len = 0, keeps memory */
 void sp_strbuf_free(sp_strbuf *b);
+
+/* Whether any of the 8 bytes of `w` needs escaping in a JSON string: below 0x20,
+ * '"' or '\\'. Exact bit tricks (no false negatives, no false positives), so
+ * long runs of plain text are checked 8 bytes per step. */
+static inline int sp_json_word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    uint64_t quote = (q - ones) & ~q & highs;
+    uint64_t backslash = (bs - ones) & ~bs & highs;
+    return (below_space | quote | backslash) != 0;
+}
+
+/* Whether any byte of s[0..len) needs escaping in a JSON string. Inline: it
+ * runs for every field of every event, most of them a few bytes long. */
+static inline int sp_json_needs_escape(const char *s, size_t len)
+{
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (sp_json_word_needs_escape(w))
+            return 1;
+    }
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return 1;
+    }
+    return 0;
+}
 
 #endif

@@ -31,6 +31,16 @@ size_t sp_format_int64(char buf[24], int64_t v);
 /* URL-safe base64 (alphabet - and _), with '=' padding as the Python tracker sends.
  * Returns a malloc'd NUL-terminated string, *out_len its length; NULL on ENOMEM. */
 char *sp_base64url_encode(const void *data, size_t len, size_t *out_len);
+/* Text made of several pieces, encoded as if they were one: no copy to join them. */
+typedef struct sp_text_piece {
+    const char *data;
+    size_t len;
+} sp_text_piece;
+/* Length of the encoding of `len` bytes (without the NUL); SIZE_MAX if too large. */
+size_t sp_base64url_encoded_len(size_t len);
+/* Writes the encoding of the pieces' concatenation and a NUL: `out` has room for
+ * sp_base64url_encoded_len(total) + 1 bytes. Thread-safe. */
+void sp_base64url_encode_pieces(char *out, const sp_text_piece *pieces, size_t n);
 /* Decodes both alphabets, padding optional. NULL on bad input or ENOMEM. */
 unsigned char *sp_base64_decode(const char *s, size_t len, size_t *out_len);
 
