@@ -94,22 +94,43 @@ void sp_record_free(sp_record *r)
     free(r);
 }
 
-/* Append `json` (an object) with ,"stm":"..." before its closing brace. */
+/* `json` (an object) with ,"stm":"..." before its closing brace, as pieces. */
+static size_t stm_pieces(const char *json, size_t len, int64_t stm, sp_text_piece *pieces,
+                         char digits[24])
+{
+    if (len < 2 || json[len - 1] != '}') {
+        pieces[0] = (sp_text_piece){json, len}; /* not an object: leave it */
+        return 1;
+    }
+    int empty = len == 2; /* "{}": no comma before the field */
+    pieces[0] = (sp_text_piece){json, len - 1};
+    pieces[1] = empty ? (sp_text_piece){"\"stm\":\"", 7} : (sp_text_piece){",\"stm\":\"", 8};
+    pieces[2] = (sp_text_piece){digits, sp_format_int64(digits, stm)};
+    pieces[3] = (sp_text_piece){"\"}", 2};
+    return 4;
+}
+
 static int splice_stm(sp_strbuf *out, const char *json, size_t len, int64_t stm)
 {
-    if (len < 2 || json[len - 1] != '}')
-        return sp_strbuf_append(out, json, len); /* not an object: leave it */
+    sp_text_piece pieces[SP_RECORD_PIECES_MAX];
     char digits[24];
-    size_t n = sp_format_int64(digits, stm);
-    int empty = len == 2; /* "{}": no comma before the field */
-    int rc = sp_strbuf_append(out, json, len - 1);
-    if (rc == 0)
-        rc = sp_strbuf_append_str(out, empty ? "\"stm\":\"" : ",\"stm\":\"");
-    if (rc == 0)
-        rc = sp_strbuf_append(out, digits, n);
-    if (rc == 0)
-        rc = sp_strbuf_append_str(out, "\"}");
+    size_t n = stm_pieces(json, len, stm, pieces, digits);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += pieces[i].len;
+    int rc = sp_strbuf_reserve(out, total);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = sp_strbuf_append(out, pieces[i].data, pieces[i].len);
     return rc;
+}
+
+size_t sp_record_post_pieces(const sp_record *r, sp_text_piece *pieces, char digits[24])
+{
+    if (!r->last_stm) {
+        pieces[0] = (sp_text_piece){r->text, r->text_len};
+        return 1;
+    }
+    return stm_pieces(r->text, r->text_len, r->last_stm, pieces, digits);
 }
 
 int sp_record_append_post(const sp_record *r, int64_t stm, sp_strbuf *out)

@@ -76,6 +76,14 @@ void sp_record_free(sp_record *r);
  */
 int sp_record_event_json(const sp_record *r, snowplow_method method, sp_strbuf *out);
 
+/*
+ * The POST event JSON as sent, as pieces to join (no copy): at most
+ * SP_RECORD_PIECES_MAX, pointing into the record and into `digits` (the
+ * caller's, alive while the pieces are used). Returns the number of pieces.
+ */
+#define SP_RECORD_PIECES_MAX 4
+size_t sp_record_post_pieces(const sp_record *r, sp_text_piece *pieces, char digits[24]);
+
 /* Append the POST form of the event with `stm` spliced in. */
 int sp_record_append_post(const sp_record *r, int64_t stm, sp_strbuf *out);
 

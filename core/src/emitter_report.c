@@ -20,7 +20,8 @@ bool sp_emitter_in_any_callback(void)
 }
 
 /* Build the result; NULL on ENOMEM. An event whose text cannot be built is
- * left out rather than losing the whole report. */
+ * left out rather than losing the whole report. POST texts are joined from
+ * the records straight into the result: one copy per event. */
 static snowplow_result *build_result(const snowplow_emitter *em, const sp_record_list *records,
                                      snowplow_result_kind kind, int status, const char *reason,
                                      int will_retry)
@@ -28,12 +29,29 @@ static snowplow_result *build_result(const snowplow_emitter *em, const sp_record
     snowplow_result *result = sp_result_new(kind, status, reason, will_retry, 0);
     if (!result)
         return NULL;
+    int post = em->opt->method == SNOWPLOW_METHOD_POST;
+    if (post) { /* a failure here only means more allocations below */
+        size_t bytes = 0;
+        for (const sp_record *r = records->head; r; r = r->next)
+            bytes += r->text_len + SP_POST_STM_BYTES + sizeof r->eid + 1;
+        (void)sp_result_reserve(result, records->count, bytes);
+    }
     sp_strbuf json = SP_STRBUF_INIT;
     size_t added = 0;
     for (const sp_record *r = records->head; r; r = r->next) {
-        sp_strbuf_reset(&json);
-        if (sp_record_event_json(r, em->opt->method, &json) == 0 && json.data &&
-            sp_result_add_event(result, json.data, json.len, r->eid) == 0)
+        int rc;
+        if (post) {
+            sp_text_piece pieces[SP_RECORD_PIECES_MAX];
+            char digits[24];
+            size_t n = sp_record_post_pieces(r, pieces, digits);
+            rc = sp_result_add_event_pieces(result, pieces, n, r->eid);
+        } else {
+            sp_strbuf_reset(&json);
+            rc = sp_record_event_json(r, em->opt->method, &json);
+            if (rc == 0)
+                rc = json.data ? sp_result_add_event(result, json.data, json.len, r->eid) : -1;
+        }
+        if (rc == 0)
             added++;
     }
     sp_strbuf_free(&json);

@@ -64,11 +64,16 @@ static int grow_text(snowplow_result *r, size_t extra)
     return 0;
 }
 
-static int grow_index(snowplow_result *r)
+static int grow_index(snowplow_result *r, size_t extra)
 {
-    if (r->count < r->cap)
+    if (r->cap - r->count >= extra)
         return 0;
-    size_t cap = r->cap ? r->cap * 2 : 8;
+    size_t cap = r->cap ? r->cap : 8;
+    while (cap - r->count < extra) {
+        if (cap > SIZE_MAX / 2 / sizeof(size_t))
+            return SNOWPLOW_ENOMEM;
+        cap *= 2;
+    }
     size_t *json_off = realloc(r->json_off, cap * sizeof *json_off);
     if (!json_off)
         return SNOWPLOW_ENOMEM;
@@ -81,20 +86,32 @@ static int grow_index(snowplow_result *r)
     return 0;
 }
 
-int sp_result_add_event(snowplow_result *r, const char *json, size_t json_len,
-                        const char *eid)
+int sp_result_reserve(snowplow_result *r, size_t events, size_t text_bytes)
+{
+    if (grow_index(r, events) < 0 || grow_text(r, text_bytes) < 0)
+        return SNOWPLOW_ENOMEM;
+    return 0;
+}
+
+int sp_result_add_event_pieces(snowplow_result *r, const sp_text_piece *pieces, size_t n,
+                               const char *eid)
 {
     if (!eid)
         eid = "";
-    size_t eid_len = strlen(eid);
-    if (json_len > SIZE_MAX - eid_len - 2)
-        return SNOWPLOW_ENOMEM;
-    if (grow_index(r) < 0 || grow_text(r, json_len + eid_len + 2) < 0)
+    size_t eid_len = strlen(eid), need = eid_len + 2;
+    for (size_t i = 0; i < n; i++) {
+        if (pieces[i].len > SIZE_MAX - need)
+            return SNOWPLOW_ENOMEM;
+        need += pieces[i].len;
+    }
+    if (grow_index(r, 1) < 0 || grow_text(r, need) < 0)
         return SNOWPLOW_ENOMEM;
 
     r->json_off[r->count] = r->text_len;
-    memcpy(r->text + r->text_len, json, json_len);
-    r->text_len += json_len;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(r->text + r->text_len, pieces[i].data, pieces[i].len);
+        r->text_len += pieces[i].len;
+    }
     r->text[r->text_len++] = '\0';
 
     r->eid_off[r->count] = r->text_len;
@@ -103,6 +120,13 @@ int sp_result_add_event(snowplow_result *r, const char *json, size_t json_len,
 
     r->count++;
     return 0;
+}
+
+int sp_result_add_event(snowplow_result *r, const char *json, size_t json_len,
+                        const char *eid)
+{
+    sp_text_piece piece = {json, json_len};
+    return sp_result_add_event_pieces(r, &piece, 1, eid);
 }
 
 void sp_result_set_success_count(snowplow_result *r, size_t success_count)

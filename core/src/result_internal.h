@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "snowplow/result.h"
+#include "util/text.h"
 
 /*
  * A result with no events yet. `reason` NULL means "". NULL on ENOMEM.
@@ -19,6 +20,14 @@ snowplow_result *sp_result_new(snowplow_result_kind kind, int status, const char
  */
 int sp_result_add_event(snowplow_result *r, const char *json, size_t json_len,
                         const char *eid);
+
+/* Room for `events` more events whose texts (JSON and eid, NULs included) take
+ * `text_bytes`, so that adding them copies each text once. 0 or SNOWPLOW_ENOMEM. */
+int sp_result_reserve(snowplow_result *r, size_t events, size_t text_bytes);
+
+/* sp_result_add_event for JSON text made of pieces, joined in the result. */
+int sp_result_add_event_pieces(snowplow_result *r, const sp_text_piece *pieces, size_t n,
+                               const char *eid);
 
 /* For a success, success_count follows the events added; set it afterwards. */
 void sp_result_set_success_count(snowplow_result *r, size_t success_count);

@@ -144,6 +144,28 @@ static void test_null_result(void **state)
     snowplow_result_free(NULL);
 }
 
+/* Events joined from pieces (how POST results are built from records with the
+ * stm spliced in), after a reservation and beyond it. */
+static void test_pieces_and_reserve(void **state)
+{
+    (void)state;
+    snowplow_result *r = sp_result_new(SNOWPLOW_RESULT_SENT, 200, NULL, 0, 0);
+    assert_non_null(r);
+    assert_int_equal(sp_result_reserve(r, 2, 64), 0);
+    sp_text_piece pieces[4] = {{"{\"e\":\"pv\"", 9}, {",\"stm\":\"", 8}, {"17", 2}, {"\"}", 2}};
+    for (int i = 0; i < 50; i++) /* past the reservation: the buffers grow */
+        assert_int_equal(sp_result_add_event_pieces(r, pieces, 4, i % 2 ? "id-1" : NULL), 0);
+    assert_int_equal(sp_result_add_event_pieces(r, pieces, 0, "none"), 0);
+    assert_int_equal(snowplow_result_event_count(r), 51);
+    assert_string_equal(snowplow_result_event_json(r, 0), "{\"e\":\"pv\",\"stm\":\"17\"}");
+    assert_string_equal(snowplow_result_event_id(r, 0), "");
+    assert_string_equal(snowplow_result_event_json(r, 49), "{\"e\":\"pv\",\"stm\":\"17\"}");
+    assert_string_equal(snowplow_result_event_id(r, 49), "id-1");
+    assert_string_equal(snowplow_result_event_json(r, 50), "");
+    assert_string_equal(snowplow_result_event_id(r, 50), "none");
+    snowplow_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_copy_outlives_original),
         cmocka_unit_test(test_copy_errors),
         cmocka_unit_test(test_null_result),
+        cmocka_unit_test(test_pieces_and_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
