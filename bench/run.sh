@@ -79,6 +79,12 @@ if [[ "$burst_events" != 0 ]]; then
     cases+=("burst-post-b100-t2-sd|--method post --batch 100 --threads 2 --event sd --events $burst_events")
     # Every event stays queued; they fail when the emitter closes (5 s bound).
     cases+=("stalled-burst-post-b100-t2-sd|--collector $stalled --method post --batch 100 --threads 2 --event sd --events $burst_events --flush-timeout 0")
+    # The capacity of the official trackers (10 000 events): memory stays bounded.
+    # With BLOCK, track() waits for room and every event is delivered...
+    cases+=("burst-cap10k-block-post-b100-t2-sd|--method post --batch 100 --threads 2 --event sd --events $burst_events --queue-events 10000 --full-policy block")
+    # ...and with the default DROP_NEWEST a stalled collector makes track()
+    # refuse (and report) what does not fit, without growing.
+    cases+=("stalled-burst-cap10k-post-b100-t2-sd|--collector $stalled --method post --batch 100 --threads 2 --event sd --events $burst_events --queue-events 10000 --flush-timeout 0")
 fi
 # The persistent store (skipped when the build has no SQLite).
 store="$tmp/store.db"

@@ -5,6 +5,7 @@
  *                  [--method post|get] [--event sd|struct] [--store PATH]
  *                  [--queue-events N] [--queue-bytes BYTES] [--window W]
  *                  [--byte-limit BYTES] [--flush-timeout MS]
+ *                  [--full-policy drop-newest|drop-oldest|block]
  *
  * The main thread tracks N copies of one event as fast as it can, timing every
  * snowplow_tracker_track() call with CLOCK_MONOTONIC; the emitter's callbacks
@@ -29,7 +30,9 @@
  * what it costs. --window W instead keeps at most W events outstanding (tracked
  * but not yet reported by a callback): before a track that would exceed it, the
  * main thread waits, outside the timed call. A drop for a full queue would show
- * in "dropped" and "failed".
+ * in "dropped" and "failed". --queue-events N with --full-policy block bounds
+ * the queue instead: track() waits inside the timed call for room (the
+ * library's own back-pressure), and RSS stays bounded by the capacity.
  *
  * --store PATH adds the persistent SQLite store (sync interval 100 ms); a build
  * without SQLite says "not supported in this build" and exits with status 2.
@@ -70,6 +73,7 @@ typedef struct options {
     long byte_limit;  /* 0 = chosen from the batch size */
     long queue_events; /* 0 = the number of events */
     long long queue_bytes; /* 0 = 2 KiB per queued event */
+    snowplow_full_policy full_policy; /* BLOCK waits without a time limit */
     const char *store;
     long flush_timeout_ms;
 } options;
@@ -141,7 +145,8 @@ static void usage(FILE *out)
     fputs("usage: snowplow-bench --collector URL [--events N] [--batch B] [--threads T]\n"
           "                      [--method post|get] [--event sd|struct] [--store PATH]\n"
           "                      [--queue-events N] [--queue-bytes BYTES] [--window W]\n"
-          "                      [--byte-limit BYTES] [--flush-timeout MS]\n",
+          "                      [--byte-limit BYTES] [--flush-timeout MS]\n"
+          "                      [--full-policy drop-newest|drop-oldest|block]\n",
           out);
 }
 
@@ -160,7 +165,8 @@ static long long parse_long(const char *name, const char *text, long long min, l
 
 static options parse_args(int argc, char **argv)
 {
-    options o = {NULL, 100000, 10, 1, SNOWPLOW_METHOD_POST, "sd", 0, 0, 0, 0, NULL, 300000};
+    options o = {NULL, 100000, 10, 1, SNOWPLOW_METHOD_POST, "sd", 0, 0, 0, 0,
+                 SNOWPLOW_FULL_DROP_NEWEST, NULL, 300000};
     static const struct option longopts[] = {
         {"collector", required_argument, NULL, 'c'}, {"events", required_argument, NULL, 'n'},
         {"batch", required_argument, NULL, 'b'},     {"threads", required_argument, NULL, 't'},
@@ -170,6 +176,7 @@ static options parse_args(int argc, char **argv)
         {"queue-events", required_argument, NULL, 'q'},
         {"queue-bytes", required_argument, NULL, 'Q'},
         {"flush-timeout", required_argument, NULL, 'f'},
+        {"full-policy", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -220,6 +227,19 @@ static options parse_args(int argc, char **argv)
             break;
         case 'Q':
             o.queue_bytes = parse_long("--queue-bytes", optarg, 1, (long long)1 << 50);
+            break;
+        case 'p':
+            if (strcmp(optarg, "drop-newest") == 0) {
+                o.full_policy = SNOWPLOW_FULL_DROP_NEWEST;
+            } else if (strcmp(optarg, "drop-oldest") == 0) {
+                o.full_policy = SNOWPLOW_FULL_DROP_OLDEST;
+            } else if (strcmp(optarg, "block") == 0) {
+                o.full_policy = SNOWPLOW_FULL_BLOCK;
+            } else {
+                fprintf(stderr, "snowplow-bench: --full-policy: expected drop-newest, "
+                                "drop-oldest or block\n");
+                exit(2);
+            }
             break;
         case 'h':
             usage(stdout);
@@ -298,6 +318,7 @@ static snowplow_tracker *make_tracker(const options *o, counters *c, snowplow_em
         snowplow_emitter_options_set_byte_limit(eo, byte_limit_for(o)) != 0 ||
         snowplow_emitter_options_set_buffer_capacity(eo, queue_events_for(o),
                                                      queue_bytes_for(o)) != 0 ||
+        snowplow_emitter_options_set_full_policy(eo, o->full_policy, -1) != 0 ||
         snowplow_emitter_options_set_on_success(eo, on_success, c) != 0 ||
         snowplow_emitter_options_set_on_failure(eo, on_failure, c) != 0)
         die("emitter options");
@@ -532,6 +553,9 @@ int main(int argc, char **argv)
     out_int("window", o.window);
     out_int("byte_limit", (long long)byte_limit_for(&o));
     out_int("queue_events", (long long)queue_events_for(&o));
+    out_str("full_policy", o.full_policy == SNOWPLOW_FULL_BLOCK         ? "block"
+                           : o.full_policy == SNOWPLOW_FULL_DROP_OLDEST ? "drop-oldest"
+                                                                        : "drop-newest");
     out_bool("store", o.store != NULL);
     out_bool("flushed", flush_rc == 0);
     puts("}");
