@@ -43,6 +43,28 @@ static void test_int64(void **state)
     assert_string_equal(buf, "9223372036854775807");
     assert_int_equal(sp_format_int64(buf, INT64_MIN), 20);
     assert_string_equal(buf, "-9223372036854775808");
+    /* Around every power of ten (where the digit count changes), both signs,
+     * and random values: the same text as printf. */
+    char want[32];
+    int64_t p10 = 1;
+    for (int k = 0; k <= 18; k++, p10 = k <= 18 ? p10 * 10 : p10) {
+        for (int64_t d = -2; d <= 2; d++) {
+            for (int sign = -1; sign <= 1; sign += 2) {
+                int64_t v = sign * (p10 + d);
+                snprintf(want, sizeof want, "%lld", (long long)v);
+                assert_int_equal(sp_format_int64(buf, v), strlen(want));
+                assert_string_equal(buf, want);
+            }
+        }
+    }
+    unsigned int seed = 99;
+    for (int i = 0; i < 100000; i++) {
+        int64_t v = (int64_t)((uint64_t)rand_r(&seed) << 33 ^ (uint64_t)rand_r(&seed) << 11 ^
+                              (uint64_t)rand_r(&seed)) >> (i % 60);
+        snprintf(want, sizeof want, "%lld", (long long)v);
+        assert_int_equal(sp_format_int64(buf, v), strlen(want));
+        assert_string_equal(buf, want);
+    }
 }
 
 static void test_protocol_examples(void **state)

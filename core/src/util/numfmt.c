@@ -34,21 +34,35 @@ static bool is_power_of_two(double mag)
     return (bits & 0x000FFFFFFFFFFFFFULL) == 0 && (bits >> 52) != 0;
 }
 
+/* "00" to "99": integers are written two digits per division. */
+static const char two_digits[201] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 size_t sp_format_int64(char buf[24], int64_t v)
 {
     char tmp[24];
-    size_t n = 0;
+    char *end = tmp + sizeof tmp, *p = end;
     /* Through unsigned arithmetic so that INT64_MIN has a magnitude. */
     uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + mag % 10);
-        mag /= 10;
-    } while (mag);
-    size_t len = 0;
+    while (mag >= 100) {
+        p -= 2;
+        memcpy(p, two_digits + 2 * (mag % 100), 2);
+        mag /= 100;
+    }
+    if (mag >= 10) {
+        p -= 2;
+        memcpy(p, two_digits + 2 * mag, 2);
+    } else {
+        *--p = (char)('0' + mag);
+    }
     if (v < 0)
-        buf[len++] = '-';
-    while (n)
-        buf[len++] = tmp[--n];
+        *--p = '-';
+    size_t len = (size_t)(end - p);
+    memcpy(buf, p, len);
     buf[len] = '\0';
     return len;
 }
