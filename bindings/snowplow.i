@@ -47,7 +47,9 @@
  * cheap getters and setters listed below keep it (releasing costs more than
  * they do). Strings are taken without a copy and refused (TypeError) unless str
  * or None; an embedded NUL is refused (ValueError) instead of silently cutting
- * the string.
+ * the string. Python only, at the end of this file: sdjson_new_from_object,
+ * event_self_describing_new_from_object, event_add_context_object and
+ * json_encode_c take Python values and encode them in C (bindings/python/src).
  *
  * Per-language files: bindings/ruby/ruby.i and bindings/lua/lua.i are included
  * below, after the generic typemaps and before the headers, so that they can
@@ -520,3 +522,51 @@ static void sp_py_write_unraisable(PyObject *exc, PyObject *where)
 %include "snowplow/event.h"
 %include "snowplow/emitter.h"
 %include "snowplow/tracker.h"
+
+/* ---- Python: self-describing JSON straight from Python values --------------- */
+
+#if defined(SWIGPYTHON)
+
+/* bindings/python/src/py_json.c encodes dicts, lists, str, numbers, ... into a C
+ * buffer and passes it to the library: no str is built and converted back.
+ * Values it does not encode exactly as json does go to `fallback` (the
+ * binding's json encoder, returning str), so results and errors are json's.
+ * SP_PY_EPYTHON: a Python exception is already set. */
+%{
+#include "py_json.h"
+%}
+
+%typemap(out, noblock=1) int SP_PY_STATUS {
+  if ($1 == SP_PY_EPYTHON)
+    SWIG_fail;
+  if ($1 < 0) {
+    SP_RAISE($1)
+  }
+  SP_RETURN_NOTHING
+}
+
+%apply int SP_PY_STATUS {
+  int sp_py_sdjson_new_from_object,
+  int sp_py_event_self_describing_new_from_object,
+  int sp_py_event_add_context_object
+};
+
+/* They run Python code (the fallback) and are cheap: the GIL stays held. */
+%feature("nothread") sp_py_sdjson_new_from_object;
+%feature("nothread") sp_py_event_self_describing_new_from_object;
+%feature("nothread") sp_py_event_add_context_object;
+%feature("nothread") sp_py_json_encode_c;
+%rename(sdjson_new_from_object) sp_py_sdjson_new_from_object;
+%rename(event_self_describing_new_from_object) sp_py_event_self_describing_new_from_object;
+%rename(event_add_context_object) sp_py_event_add_context_object;
+%rename(json_encode_c) sp_py_json_encode_c;
+
+int sp_py_sdjson_new_from_object(snowplow_sdjson **out, const char *schema, PyObject *data,
+                                 PyObject *fallback);
+int sp_py_event_self_describing_new_from_object(snowplow_event **out, const char *schema,
+                                                PyObject *data, PyObject *fallback);
+int sp_py_event_add_context_object(snowplow_event *event, const char *schema, PyObject *data,
+                                   PyObject *fallback);
+PyObject *sp_py_json_encode_c(PyObject *value);
+
+#endif /* SWIGPYTHON */

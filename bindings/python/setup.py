@@ -1,5 +1,6 @@
 """Build the `snowplow` package offline: SWIG turns ../snowplow.i into the C
-extension snowplow._snowplow_c, linked with libsnowplow.
+extension snowplow._snowplow_c (compiled with the binding's own C in src/),
+linked with libsnowplow.
 
 Where libsnowplow is found, first match wins:
   SNOWPLOW_INCLUDE_DIR / SNOWPLOW_LIBRARY_DIR  (e.g. a source checkout and its
@@ -23,6 +24,10 @@ from setuptools.command.build_ext import build_ext
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 INTERFACE = os.path.join(ROOT, "bindings", "snowplow.i")
+# The binding's own C next to the SWIG wrapper (the JSON encoder, py_json.c).
+C_SOURCE_DIR = os.path.join(HERE, "src")
+C_SOURCES = sorted(os.path.join(C_SOURCE_DIR, name) for name in os.listdir(C_SOURCE_DIR)
+                   if name.endswith(".c"))
 
 
 def pkg_config(variable):
@@ -54,14 +59,14 @@ class build_swig_ext(build_ext):
         self.spawn(["swig", "-python", "-threads", "-I" + INCLUDE_DIR, "-o", wrapper,
                     "-outdir", out_dir, INTERFACE])
         for ext in self.extensions:
-            ext.sources = [wrapper]
+            ext.sources = [wrapper] + C_SOURCES
         super().run()
 
 
 extension = Extension(
     "snowplow._snowplow_c",
     sources=[],  # filled in by build_swig_ext
-    include_dirs=[INCLUDE_DIR],
+    include_dirs=[INCLUDE_DIR, C_SOURCE_DIR],
     library_dirs=[LIBRARY_DIR] if LIBRARY_DIR else [],
     runtime_library_dirs=[LIBRARY_DIR] if os.environ.get("SNOWPLOW_LIBRARY_DIR") else [],
     libraries=["snowplow"],

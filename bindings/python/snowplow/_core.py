@@ -113,6 +113,13 @@ class _Encoder:
     no NaN or infinity (not JSON: ValueError), compact; `default` serialises
     what json does not know (TypeError otherwise), as json.dumps(default=...).
 
+    Self-describing data and contexts are encoded by the extension's own C
+    encoder (bindings/python/src/py_json.c: `_c.sdjson_new_from_object` and
+    friends) straight into the library; `encode` is its fallback for every
+    value that encoder leaves to json (other key types, dict subclasses,
+    values for `default`, NaN, lone surrogates, ...), so that the results and
+    the errors are json's. FormSubmit and SiteSearch use `encode` directly.
+
     Uses json's C encoder directly when there is one: json.dumps builds it
     anew at every call, which costs as much as encoding a small dict."""
 

@@ -15,17 +15,24 @@ from ._core import _c
 from .self_describing_json import SelfDescribingJson
 from .subject import Subject
 
+# The JSON of a Python value is encoded in C and goes straight to the library
+# (bindings/python/src/py_json.c); `encoder.encode` (json) is its fallback.
+_add_context_object = _c.event_add_context_object
+_self_describing_new = _c.event_self_describing_new_from_object
+
 
 def _check_context(context):
+    """The context list, checked (None: no context)."""
     if context is None:
         return ()
     if not isinstance(context, (list, tuple)):
         raise TypeError("context must be a list of SelfDescribingJson or None, not %s"
                         % _core.type_name(context))
-    for i, entity in enumerate(context):
+    for entity in context:
         if not isinstance(entity, SelfDescribingJson):
+            i = next(i for i, e in enumerate(context) if not isinstance(e, SelfDescribingJson))
             raise TypeError("context[%d] must be SelfDescribingJson, not %s"
-                            % (i, _core.type_name(entity)))
+                            % (i, _core.type_name(context[i])))
     return context
 
 
@@ -45,20 +52,25 @@ class Event:
 
     def _build(self, encoder):
         """A new C event with every field set; the caller frees it."""
-        context = _check_context(self.context)
+        # Everything is checked before the C event exists: nothing to undo.
+        context = self.context
+        if context is not None:
+            context = _check_context(context)
         subject = self.event_subject
         if subject is not None and not isinstance(subject, Subject):
             raise TypeError("event_subject must be Subject or None, not %s"
                             % _core.type_name(subject))
-        ttm = _core.check_number("true_timestamp", self.true_timestamp)
+        ttm = self.true_timestamp
+        if ttm is not None:
+            ttm = _core.check_number("true_timestamp", ttm)
         ev = self._new_c(encoder)
+        if not context and ttm is None and subject is None:
+            return ev
         try:
-            for entity in context:
-                sd = entity._new_c(encoder)
-                try:
-                    _c.event_add_context(ev, sd)
-                finally:
-                    _c.sdjson_free(sd)
+            if context:
+                add, encode = _add_context_object, encoder.encode
+                for entity in context:
+                    add(ev, entity.schema, entity.data, encode)
             if ttm is not None:
                 _c.event_set_true_timestamp(ev, int(ttm))
             if subject is not None:
@@ -157,14 +169,11 @@ class SelfDescribing(Event):
         self.event_json = event_json
 
     def _new_c(self, encoder):
-        if not isinstance(self.event_json, SelfDescribingJson):
+        sdj = self.event_json
+        if not isinstance(sdj, SelfDescribingJson):
             raise TypeError("event_json must be SelfDescribingJson, not %s"
-                            % _core.type_name(self.event_json))
-        sd = self.event_json._new_c(encoder)
-        try:
-            return _c.event_self_describing_new(sd)
-        finally:
-            _c.sdjson_free(sd)
+                            % _core.type_name(sdj))
+        return _self_describing_new(sdj.schema, sdj.data, encoder.encode)
 
 
 class ScreenView(Event):

@@ -16,7 +16,9 @@ class SelfDescribingJson:
     __slots__ = ("schema", "data")
 
     def __init__(self, schema, data):
-        self.schema = _core.check_str("schema", schema, required=True)
+        if type(schema) is not str:  # the common case without a call
+            schema = _core.check_str("schema", schema, required=True)
+        self.schema = schema
         self.data = data
 
     def to_json(self):
@@ -29,5 +31,6 @@ class SelfDescribingJson:
         return "SelfDescribingJson(%r, %r)" % (self.schema, self.data)
 
     def _new_c(self, encoder):
-        """A new C snowplow_sdjson handle; the caller frees it."""
-        return _c.sdjson_new(self.schema, encoder.encode(self.data))
+        """A new C snowplow_sdjson handle; the caller frees it. The data is
+        encoded in C, with `encoder.encode` (json) for what C leaves to it."""
+        return _c.sdjson_new_from_object(self.schema, self.data, encoder.encode)
