@@ -1,6 +1,7 @@
 /* Self-describing JSON: validated once at construction, immutable afterwards. */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,13 +12,17 @@
 #include "util/strbuf.h"
 #include "util/text.h"
 
+/* One allocation holds the struct and its three texts. */
 struct snowplow_sdjson {
     sp_refcount ref;
-    char *schema;
-    char *data; /* compact JSON object text */
-    char *json; /* {"schema":"...","data":{...}} */
+    const char *schema; /* in json[], after the envelope */
+    const char *data;   /* in json[], after the schema: compact JSON object text */
     size_t json_len;
+    char json[];        /* {"schema":"...","data":{...}}, then schema and data, each NUL-ended */
 };
+
+#define ENVELOPE_HEAD "{\"schema\":\""
+#define ENVELOPE_MID "\",\"data\":"
 
 /* cJSON parses 1e400 to infinity and would print it as null: refuse it instead. */
 static int all_numbers_finite(const cJSON *node)
@@ -32,12 +37,10 @@ static int all_numbers_finite(const cJSON *node)
 }
 
 /* Copy JSON text without the whitespace between tokens, keeping numbers and
- * strings exactly as written (2.0 stays 2.0). The text is known to be valid. */
-static char *minify_json(const char *text, size_t len)
+ * strings exactly as written (2.0 stays 2.0). The text is known to be valid.
+ * Returns the length written (no NUL is added). */
+static size_t minify_json(char *out, const char *text, size_t len)
 {
-    char *out = malloc(len + 1);
-    if (out == NULL)
-        return NULL;
     size_t n = 0;
     int in_string = 0;
     for (size_t i = 0; i < len; i++) {
@@ -55,8 +58,7 @@ static char *minify_json(const char *text, size_t len)
             out[n++] = c;
         }
     }
-    out[n] = '\0';
-    return out;
+    return n;
 }
 
 static int build(snowplow_sdjson **out, const char *fn, const char *schema, const char *json)
@@ -70,50 +72,59 @@ static int build(snowplow_sdjson **out, const char *fn, const char *schema, cons
     if (!sp_utf8_valid(json, len))
         return sp_error_set(SNOWPLOW_EUTF8, "%s: json: not valid UTF-8", fn);
     size_t at = 0;
-    const char *problem = sp_json_problem(json, len, &at);
+    sp_json_facts facts;
+    const char *problem = sp_json_inspect(json, len, &at, &facts);
     if (problem != NULL)
         return sp_error_set(SNOWPLOW_EJSON, "%s: json: invalid JSON: %s at byte %zu", fn,
                             problem, at);
-    cJSON *tree = cJSON_ParseWithOpts(json, NULL, 1);
-    if (tree == NULL) /* valid JSON that cJSON cannot hold, e.g. a lone surrogate escape */
+    /* A surrogate escape outside a pair stands for no character: strict
+     * readers, cJSON among them, refuse the text. */
+    if (facts.unpaired_surrogate)
         return sp_error_set(SNOWPLOW_EJSON, "%s: json: invalid JSON: unusable escape or value",
                             fn);
-    int ok_object = cJSON_IsObject(tree);
-    int ok_numbers = all_numbers_finite(tree);
-    cJSON_Delete(tree);
-    if (!ok_object)
+    if (!facts.top_is_object)
         return sp_error_set(SNOWPLOW_EJSON, "%s: json: data must be a JSON object", fn);
-    if (!ok_numbers)
+    /* 1e400 would read back as infinity, which JSON cannot write. */
+    if (facts.number_overflows)
         return sp_error_set(SNOWPLOW_EJSON, "%s: json: a number is out of the double range",
                             fn);
 
-    snowplow_sdjson *sdj = calloc(1, sizeof *sdj);
-    sp_strbuf whole = SP_STRBUF_INIT;
+    size_t schema_len = strlen(schema);
+    size_t data_len = len - facts.outside_space;
+    size_t json_len =
+        sizeof ENVELOPE_HEAD - 1 + schema_len + sizeof ENVELOPE_MID - 1 + data_len + 1;
+    snowplow_sdjson *sdj = NULL;
+    if (len < SIZE_MAX / 4 && schema_len < SIZE_MAX / 4) /* else the sum below could wrap */
+        sdj = malloc(sizeof *sdj + json_len + 1 + schema_len + 1 + data_len + 1);
     if (sdj == NULL)
-        goto nomem;
+        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
     sp_ref_init(&sdj->ref);
-    sdj->schema = strdup(schema);
-    sdj->data = minify_json(json, len);
-    if (sdj->schema == NULL || sdj->data == NULL)
-        goto nomem;
-    if (sp_strbuf_append_str(&whole, "{\"schema\":\"") || sp_strbuf_append_str(&whole, schema) ||
-        sp_strbuf_append_str(&whole, "\",\"data\":") ||
-        sp_strbuf_append_str(&whole, sdj->data) || sp_strbuf_append_char(&whole, '}'))
-        goto nomem;
-    sdj->json_len = whole.len;
-    sdj->json = sp_strbuf_detach(&whole);
-    if (sdj->json == NULL)
-        goto nomem;
+    sdj->json_len = json_len;
+
+    char *p = sdj->json;
+    memcpy(p, ENVELOPE_HEAD, sizeof ENVELOPE_HEAD - 1);
+    p += sizeof ENVELOPE_HEAD - 1;
+    memcpy(p, schema, schema_len);
+    p += schema_len;
+    memcpy(p, ENVELOPE_MID, sizeof ENVELOPE_MID - 1);
+    p += sizeof ENVELOPE_MID - 1;
+    const char *data_in_json = p;
+    if (facts.outside_space == 0)
+        memcpy(p, json, data_len);
+    else
+        minify_json(p, json, len);
+    p += data_len;
+    *p++ = '}';
+    *p++ = '\0';
+
+    memcpy(p, schema, schema_len + 1);
+    sdj->schema = p;
+    p += schema_len + 1;
+    memcpy(p, data_in_json, data_len);
+    p[data_len] = '\0';
+    sdj->data = p;
     *out = sdj;
     return SNOWPLOW_OK;
-nomem:
-    sp_strbuf_free(&whole);
-    if (sdj != NULL) {
-        free(sdj->schema);
-        free(sdj->data);
-        free(sdj);
-    }
-    return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
 }
 
 int snowplow_sdjson_new(snowplow_sdjson **out, const char *schema, const char *json)
@@ -230,8 +241,5 @@ void snowplow_sdjson_free(snowplow_sdjson *sdj)
 {
     if (sdj == NULL || !sp_ref_dec(&sdj->ref))
         return;
-    free(sdj->schema);
-    free(sdj->data);
-    free(sdj->json);
     free(sdj);
 }

@@ -6,8 +6,10 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "sdjson_internal.h"
 #include "snowplow.h"
 
 #define SCHEMA "iglu:com.acme/thing/jsonschema/1-0-0"
@@ -83,6 +85,98 @@ static void refuses_bad_json(void **state)
     assert_null(sdj);
 }
 
+/* Accepted: data is `expected` and json the envelope around it. */
+static void assert_builds(const char *json, const char *expected)
+{
+    snowplow_sdjson *sdj = NULL;
+    int rc = snowplow_sdjson_new(&sdj, SCHEMA, json);
+    if (rc != 0)
+        fail_msg("'%s' refused: %s", json, snowplow_error_last());
+    assert_string_equal(snowplow_sdjson_data(sdj), expected);
+    assert_string_equal(snowplow_sdjson_schema(sdj), SCHEMA);
+    char whole[4096];
+    snprintf(whole, sizeof whole, "{\"schema\":\"%s\",\"data\":%s}", SCHEMA, expected);
+    assert_string_equal(snowplow_sdjson_json(sdj), whole);
+    assert_int_equal(sp_sdjson_json_len(sdj), strlen(whole));
+    snowplow_sdjson_free(sdj);
+}
+
+static void assert_refused(const char *json, const char *message)
+{
+    snowplow_sdjson *sdj = (snowplow_sdjson *)&sdj;
+    assert_int_equal(snowplow_sdjson_new(&sdj, SCHEMA, json), SNOWPLOW_EJSON);
+    assert_null(sdj);
+    assert_int_equal(snowplow_error_last_code(), SNOWPLOW_EJSON);
+    assert_string_equal(snowplow_error_last(), message);
+}
+
+#define UNUSABLE "snowplow_sdjson_new: json: invalid JSON: unusable escape or value"
+#define OUT_OF_RANGE "snowplow_sdjson_new: json: a number is out of the double range"
+#define NOT_OBJECT "snowplow_sdjson_new: json: data must be a JSON object"
+
+static void numbers_at_the_double_limits(void **state)
+{
+    (void)state;
+    /* kept as written, even when they round */
+    assert_builds("{\"max\":1.7976931348623157e308}", "{\"max\":1.7976931348623157e308}");
+    assert_builds("{\"m\":-1.7976931348623158e308}", "{\"m\":-1.7976931348623158e308}");
+    assert_builds("{\"tiny\":1e-400}", "{\"tiny\":1e-400}");
+    assert_builds("{\"zero\":0e999999}", "{\"zero\":0e999999}");
+    assert_refused("{\"a\":1.8e308}", OUT_OF_RANGE);
+    assert_refused("{\"a\":-1e400}", OUT_OF_RANGE);
+    assert_refused("{\"a\":[1,{\"b\":[2,1E+309]}]}", OUT_OF_RANGE);
+}
+
+static void surrogate_escapes(void **state)
+{
+    (void)state;
+    /* a pair stays as written (escapes are not decoded) */
+    assert_builds("{\"e\":\"\\ud83d\\ude00\"}", "{\"e\":\"\\ud83d\\ude00\"}");
+    assert_builds("{\"\\uD83D\\uDE00\":\"\\u0000\"}", "{\"\\uD83D\\uDE00\":\"\\u0000\"}");
+    assert_refused("{\"e\":\"\\ud83d\"}", UNUSABLE);
+    assert_refused("{\"e\":\"\\ude00\"}", UNUSABLE);
+    assert_refused("{\"e\":\"\\ud83dx\"}", UNUSABLE);
+    assert_refused("{\"\\ud83d\":1}", UNUSABLE);
+    /* an escape cJSON cannot hold is reported before the top-level kind */
+    assert_refused("[\"\\ud83d\"]", UNUSABLE);
+}
+
+static void whitespace_only_between_tokens_goes(void **state)
+{
+    (void)state;
+    assert_builds("{\"a b\":\" \\t x \\n \"}", "{\"a b\":\" \\t x \\n \"}");
+    assert_builds("\t{ \"a b\" :\r\n\" x \" , \"c\" : [ 1 , { } ] }\n",
+                  "{\"a b\":\" x \",\"c\":[1,{}]}");
+    assert_builds("{\"q\":\"\\\" \\\\\" , \"r\" : 1}", "{\"q\":\"\\\" \\\\\",\"r\":1}");
+}
+
+static void nested_values(void **state)
+{
+    (void)state;
+    const char *nested = "{\"a\":{\"b\":[1,[2,{\"c\":[]}],{\"d\":{}}]},\"e\":[[[null]]],"
+                         "\"f\":{\"g\":{\"h\":{\"i\":true}}}}";
+    assert_builds(nested, nested);
+    char deep[2 * 600 + 16] = "";
+    for (int i = 0; i < 511; i++)
+        strcat(deep, i == 0 ? "{\"k\":" : "[");
+    strcat(deep, "0");
+    for (int i = 510; i >= 0; i--)
+        strcat(deep, i == 0 ? "}" : "]");
+    assert_builds(deep, deep); /* 511 levels, within the limit of 512 */
+}
+
+static void only_objects_are_data(void **state)
+{
+    (void)state;
+    assert_refused("[1,2]", NOT_OBJECT);
+    assert_refused(" [ {\"a\":1} ] ", NOT_OBJECT);
+    assert_refused("\"text\"", NOT_OBJECT);
+    assert_refused("12", NOT_OBJECT);
+    assert_refused("null", NOT_OBJECT);
+    /* the kind is reported before a number that overflows */
+    assert_refused("[1e400]", NOT_OBJECT);
+}
+
 static void builds_from_cjson(void **state)
 {
     (void)state;
@@ -130,6 +224,11 @@ int main(void)
         cmocka_unit_test(keeps_unicode_and_escapes),
         cmocka_unit_test(refuses_bad_schemas),
         cmocka_unit_test(refuses_bad_json),
+        cmocka_unit_test(numbers_at_the_double_limits),
+        cmocka_unit_test(surrogate_escapes),
+        cmocka_unit_test(whitespace_only_between_tokens_goes),
+        cmocka_unit_test(nested_values),
+        cmocka_unit_test(only_objects_are_data),
         cmocka_unit_test(builds_from_cjson),
         cmocka_unit_test(events_keep_their_reference),
     };
