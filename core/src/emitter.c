@@ -35,10 +35,14 @@ static int init_sync(snowplow_emitter *em)
         made++;
     if (rc == 0 && (rc = pthread_cond_init(&em->cv_room, &attr)) == 0)
         made++;
+    if (rc == 0 && (rc = sp_record_pool_init(&em->pool)) == 0)
+        made++;
     pthread_condattr_destroy(&attr);
     if (rc == 0)
         return 0;
     /* Undo in reverse order what was made. */
+    if (made > 5)
+        pthread_cond_destroy(&em->cv_room);
     if (made > 4)
         pthread_cond_destroy(&em->cv_done);
     if (made > 3)
@@ -54,6 +58,7 @@ static int init_sync(snowplow_emitter *em)
 
 static void destroy_sync(snowplow_emitter *em)
 {
+    sp_record_pool_destroy(&em->pool);
     pthread_cond_destroy(&em->cv_room);
     pthread_cond_destroy(&em->cv_done);
     pthread_cond_destroy(&em->cv_fill);

@@ -71,7 +71,7 @@ int sp_emitter_prepare(snowplow_emitter *em, const char *fn, const sp_payload *c
     sp_record_list list = {0};
     size_t bytes = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        sp_record *r = sp_record_new(payloads[i], em->opt->method);
+        sp_record *r = sp_record_new_pooled(&em->pool, payloads[i], em->opt->method);
         if (!r) {
             rc = sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
             break;

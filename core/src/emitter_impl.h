@@ -32,6 +32,7 @@
 
 #include "emitter_options.h"
 #include "emitter_queue.h"
+#include "emitter_record_pool.h"
 #include "result_queue.h"
 #include "util/refcount.h"
 #include "util/strbuf.h"
@@ -68,6 +69,7 @@ struct snowplow_emitter {
 
     /* Guarded by lock. */
     sp_queue queue;
+    sp_record_pool pool; /* delivered records, reused by track() */
     size_t inflight_events; /* held by sending threads */
     size_t inflight_bytes;
     uint64_t last_seq;      /* sequence number of the last accepted event */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "emitter_record.h"
+#include "emitter_record_pool.h"
 #include "snowplow/common.h"
 #include "util/text.h"
 
@@ -51,15 +52,33 @@ size_t sp_record_request_size(snowplow_method method, size_t wire_size)
     return method == SNOWPLOW_METHOD_GET ? wire_size : wire_size + SP_POST_ENVELOPE_BYTES;
 }
 
-sp_record *sp_record_from_text(const char *text, size_t len, const char *eid,
-                               snowplow_method method)
+unsigned sp_record_size_class(size_t text_len)
 {
-    if (len > SIZE_MAX - sizeof(sp_record) - 1)
+    if (text_len > SP_RECORD_CLASSES * SP_RECORD_CLASS_BYTES)
+        return 0;
+    size_t total = sizeof(sp_record) + text_len + 1;
+    size_t k = (total + SP_RECORD_CLASS_BYTES - 1) / SP_RECORD_CLASS_BYTES;
+    return k <= SP_RECORD_CLASSES ? (unsigned)k : 0;
+}
+
+sp_record *sp_record_alloc(size_t text_len)
+{
+    if (text_len > SIZE_MAX - sizeof(sp_record) - 1)
         return NULL;
-    sp_record *r = malloc(sizeof *r + len + 1);
+    unsigned k = sp_record_size_class(text_len);
+    size_t size = k ? (size_t)k * SP_RECORD_CLASS_BYTES : sizeof(sp_record) + text_len + 1;
+    sp_record *r = malloc(size);
     if (!r)
         return NULL;
     memset(r, 0, sizeof *r);
+    r->size_class = k;
+    return r;
+}
+
+/* Fill a fresh (or reused and cleared) record. */
+static void fill_record(sp_record *r, const char *text, size_t len, const char *eid,
+                        snowplow_method method)
+{
     memcpy(r->text, text, len);
     r->text[len] = '\0';
     r->text_len = len;
@@ -69,10 +88,19 @@ sp_record *sp_record_from_text(const char *text, size_t len, const char *eid,
         memcpy(r->eid, eid, n);
         r->eid[n] = '\0';
     }
+}
+
+sp_record *sp_record_from_text(const char *text, size_t len, const char *eid,
+                               snowplow_method method)
+{
+    sp_record *r = sp_record_alloc(len);
+    if (r)
+        fill_record(r, text, len, eid, method);
     return r;
 }
 
-sp_record *sp_record_new(const sp_payload *p, snowplow_method method)
+sp_record *sp_record_new_pooled(sp_record_pool *pool, const sp_payload *p,
+                                snowplow_method method)
 {
     sp_strbuf local = SP_STRBUF_INIT;
     sp_strbuf *buf = thread_scratch();
@@ -81,12 +109,20 @@ sp_record *sp_record_new(const sp_payload *p, snowplow_method method)
     sp_strbuf_reset(buf);
     int rc = method == SNOWPLOW_METHOD_GET ? sp_payload_to_query(p, buf)
                                            : sp_payload_to_json(p, buf);
-    sp_record *r = rc == 0 && buf->data
-                       ? sp_record_from_text(buf->data, buf->len, sp_payload_get(p, "eid"), method)
-                       : NULL;
+    sp_record *r = NULL;
+    if (rc == 0 && buf->data) {
+        r = pool ? sp_record_pool_take(pool, buf->len) : sp_record_alloc(buf->len);
+        if (r)
+            fill_record(r, buf->data, buf->len, sp_payload_get(p, "eid"), method);
+    }
     if (buf == &local || buf->cap > SP_SCRATCH_KEEP_BYTES)
         sp_strbuf_free(buf);
     return r;
+}
+
+sp_record *sp_record_new(const sp_payload *p, snowplow_method method)
+{
+    return sp_record_new_pooled(NULL, p, method);
 }
 
 void sp_record_free(sp_record *r)

@@ -27,6 +27,13 @@
 #define SP_POST_STM_BYTES (sizeof ",\"stm\":\"\"" - 1 + SP_STM_DIGITS_MAX)
 #define SP_GET_STM_BYTES (sizeof "&stm=" - 1 + SP_STM_DIGITS_MAX)
 
+/* Records are allocated in size classes of SP_RECORD_CLASS_BYTES (the whole
+ * allocation, header included), up to SP_RECORD_CLASSES of them, so that a
+ * delivered record can carry another event of its class (sp_record_pool);
+ * larger records are allocated to measure and never reused. */
+#define SP_RECORD_CLASS_BYTES 128
+#define SP_RECORD_CLASSES 32
+
 typedef struct sp_record {
     /* In the queue: the list of every queued record in sequence order. In a
      * chain (sp_record_list): `next` links the chain, `prev` is unused. */
@@ -39,6 +46,7 @@ typedef struct sp_record {
     int64_t last_stm;   /* stm of the last attempt, 0 before the first */
     size_t wire_size;   /* bytes the event adds to a request, stm included */
     size_t text_len;
+    unsigned size_class; /* 1..SP_RECORD_CLASSES, or 0: not reusable */
     char eid[37];
     char text[];        /* POST: JSON object without stm; GET: query without stm */
 } sp_record;
@@ -53,11 +61,23 @@ typedef struct sp_record_list {
 /* Bytes a request carrying only this event takes (what the byte limit bounds). */
 size_t sp_record_request_size(snowplow_method method, size_t wire_size);
 
+/* The size class of a record holding `text_len` bytes of text (0: none). */
+unsigned sp_record_size_class(size_t text_len);
+
+/* A zeroed record with room for `text_len` bytes of text and a NUL, allocated
+ * in its size class. NULL on ENOMEM. */
+sp_record *sp_record_alloc(size_t text_len);
+
+struct sp_record_pool;
+
 /*
- * Encode `p` into a new record (one allocation); the payload is not kept.
- * NULL on ENOMEM. Free with sp_record_free().
+ * Encode `p` into a new record (one allocation, or a record reused from
+ * `pool` when not NULL); the payload is not kept. NULL on ENOMEM. Free with
+ * sp_record_free() or give it back to a pool.
  */
 sp_record *sp_record_new(const sp_payload *p, snowplow_method method);
+sp_record *sp_record_new_pooled(struct sp_record_pool *pool, const sp_payload *p,
+                                snowplow_method method);
 
 /*
  * A record from text already encoded for `method` (the POST JSON object or the

@@ -272,7 +272,7 @@ static void complete_batch(sp_worker *w, outcome *out)
     sp_counter_sub(em, SNOWPLOW_COUNTER_IN_FLIGHT, held);
     sp_emitter_wake_waiters(em);
     pthread_mutex_unlock(&em->lock);
-    sp_record_list_free(&out->done);
+    sp_record_pool_give(&em->pool, &out->done); /* track() reuses them */
 }
 
 void *sp_worker_main(void *arg)
