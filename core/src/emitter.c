@@ -11,6 +11,7 @@
 #include "emitter_store.h"
 #include "error.h"
 #include "util/endpoint.h"
+#include "util/hot_mutex.h"
 #include "util/text.h"
 
 #define SP_FREE_CLOSE_TIMEOUT_MS 5000
@@ -23,7 +24,7 @@ static int init_sync(snowplow_emitter *em)
     /* Deadlines are monotonic: a clock change must not stretch a bounded wait. */
     int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     int made = 0;
-    if (rc == 0 && (rc = pthread_mutex_init(&em->lock, NULL)) == 0)
+    if (rc == 0 && (rc = sp_hot_mutex_init(&em->lock)) == 0)
         made++;
     if (rc == 0 && (rc = pthread_mutex_init(&em->close_lock, NULL)) == 0)
         made++;

@@ -1,6 +1,8 @@
 /* Records reused between sending and tracking threads (see emitter_record_pool.h). */
 #include "emitter_record_pool.h"
 
+#include "util/hot_mutex.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +10,7 @@ int sp_record_pool_init(sp_record_pool *pool)
 {
     memset(pool->free, 0, sizeof pool->free);
     pool->count = 0;
-    return pthread_mutex_init(&pool->lock, NULL) == 0 ? 0 : -1;
+    return sp_hot_mutex_init(&pool->lock) == 0 ? 0 : -1;
 }
 
 static void free_chain(sp_record *r)
