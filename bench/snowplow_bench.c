@@ -86,6 +86,7 @@ typedef struct counters {
     atomic_uint_fast64_t requests;
     atomic_uint_fast64_t bytes;
     atomic_int_fast64_t last_callback_ns;
+    atomic_uint_fast64_t event_bytes; /* length of one event as sent; 0 until known */
     int post; /* bodies are counted only for POST */
 } counters;
 
@@ -105,24 +106,29 @@ static void note_callback_time(counters *c)
 }
 
 /* The POST body that carried these events: envelope, events (as sent, with
- * stm) and the commas between them. */
-static uint64_t post_body_bytes(const snowplow_result *result)
+ * stm) and the commas between them. Every event of a run is the same event
+ * with an eid of fixed length, and dtm and stm have 13 digits, so every event
+ * has the same length: it is read from the first result only, like a
+ * callback that counts events without reading them (the library then writes
+ * no event texts for the callback at all). */
+static uint64_t post_body_bytes(counters *c, const snowplow_result *result)
 {
     size_t n = snowplow_result_event_count(result);
-    uint64_t total = sizeof POST_PREFIX - 1 + sizeof POST_SUFFIX - 1 + (n > 0 ? n - 1 : 0);
-    for (size_t i = 0; i < n; i++) {
-        const char *json = snowplow_result_event_json(result, i);
-        if (json != NULL)
-            total += strlen(json);
+    uint64_t event_bytes = atomic_load(&c->event_bytes);
+    if (event_bytes == 0 && n > 0) {
+        const char *json = snowplow_result_event_json(result, 0);
+        event_bytes = json != NULL ? strlen(json) : 0;
+        atomic_store(&c->event_bytes, event_bytes);
     }
-    return total;
+    return sizeof POST_PREFIX - 1 + sizeof POST_SUFFIX - 1 + (n > 0 ? n - 1 : 0) +
+           n * event_bytes;
 }
 
 static void on_success(const snowplow_result *result, void *payload)
 {
     counters *c = payload;
     if (c->post)
-        atomic_fetch_add(&c->bytes, post_body_bytes(result));
+        atomic_fetch_add(&c->bytes, post_body_bytes(c, result));
     atomic_fetch_add(&c->requests, 1);
     atomic_fetch_add(&c->sent_events, snowplow_result_event_count(result));
     note_callback_time(c);
@@ -466,6 +472,7 @@ int main(int argc, char **argv)
     atomic_init(&c.retried_events, 0);
     atomic_init(&c.requests, 0);
     atomic_init(&c.bytes, 0);
+    atomic_init(&c.event_bytes, 0);
     atomic_init(&c.last_callback_ns, 0);
     c.post = o.method == SNOWPLOW_METHOD_POST;
 

@@ -19,17 +19,20 @@ bool sp_emitter_in_any_callback(void)
     return current_callback_emitter != NULL;
 }
 
-/* Build the result; NULL on ENOMEM. An event whose text cannot be built is
- * left out rather than losing the whole report. POST texts are joined from
- * the records straight into the result: one copy per event. */
-static snowplow_result *build_result(const snowplow_emitter *em, const sp_record_list *records,
-                                     snowplow_result_kind kind, int status, const char *reason,
-                                     int will_retry)
+/* What a result's texts are written from. */
+typedef struct result_source {
+    const snowplow_emitter *em;
+    const sp_record_list *records;
+} result_source;
+
+/* Add every event's text. An event whose text cannot be built is left out
+ * rather than losing the whole report. POST texts are joined from the records
+ * straight into the result: one copy per event. */
+static void fill_result(snowplow_result *result, void *ctx)
 {
-    snowplow_result *result = sp_result_new(kind, status, reason, will_retry, 0);
-    if (!result)
-        return NULL;
-    int post = em->opt->method == SNOWPLOW_METHOD_POST;
+    const result_source *src = ctx;
+    const sp_record_list *records = src->records;
+    int post = src->em->opt->method == SNOWPLOW_METHOD_POST;
     if (post) { /* a failure here only means more allocations below */
         size_t bytes = 0;
         for (const sp_record *r = records->head; r; r = r->next)
@@ -37,26 +40,41 @@ static snowplow_result *build_result(const snowplow_emitter *em, const sp_record
         (void)sp_result_reserve(result, records->count, bytes);
     }
     sp_strbuf json = SP_STRBUF_INIT;
-    size_t added = 0;
     for (const sp_record *r = records->head; r; r = r->next) {
-        int rc;
         if (post) {
             sp_text_piece pieces[SP_RECORD_PIECES_MAX];
             char digits[24];
             size_t n = sp_record_post_pieces(r, pieces, digits);
-            rc = sp_result_add_event_pieces(result, pieces, n, r->eid);
+            (void)sp_result_add_event_pieces(result, pieces, n, r->eid);
         } else {
             sp_strbuf_reset(&json);
-            rc = sp_record_event_json(r, em->opt->method, &json);
-            if (rc == 0)
-                rc = json.data ? sp_result_add_event(result, json.data, json.len, r->eid) : -1;
+            if (sp_record_event_json(r, src->em->opt->method, &json) == 0 && json.data)
+                (void)sp_result_add_event(result, json.data, json.len, r->eid);
         }
-        if (rc == 0)
-            added++;
     }
     sp_strbuf_free(&json);
+}
+
+/*
+ * The result; NULL on ENOMEM. Lent only to a C callback (no result queue),
+ * it is lazy: the texts are written if the callback reads one, so a callback
+ * that only counts costs no copy; `src` must then outlive the callback. A
+ * result for the queue outlives the records: its texts are written now.
+ */
+static snowplow_result *build_result(const snowplow_emitter *em, result_source *src,
+                                     snowplow_result_kind kind, int status, const char *reason,
+                                     int will_retry)
+{
+    size_t count = src->records->count;
+    snowplow_result *result = sp_result_new(kind, status, reason, will_retry,
+                                            kind == SNOWPLOW_RESULT_SENT ? count : 0);
+    if (!result)
+        return NULL;
+    if (!em->results && sp_result_set_lazy(result, count, fill_result, src) == 0)
+        return result;
+    fill_result(result, src);
     if (kind == SNOWPLOW_RESULT_SENT)
-        sp_result_set_success_count(result, added);
+        sp_result_set_success_count(result, snowplow_result_event_count(result));
     return result;
 }
 
@@ -77,7 +95,8 @@ void sp_emitter_report(snowplow_emitter *em, const sp_record_list *records,
     void *payload = kind == SNOWPLOW_RESULT_SENT ? o->on_success_payload : o->on_failure_payload;
     if (!cb && !em->results)
         return;
-    snowplow_result *result = build_result(em, records, kind, status, reason, will_retry);
+    result_source src = {em, records}; /* alive until the result is freed or queued */
+    snowplow_result *result = build_result(em, &src, kind, status, reason, will_retry);
     if (!result) {
         if (em->results)
             sp_counter_add(em, SNOWPLOW_COUNTER_RESULTS_DROPPED, 1);

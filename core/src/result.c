@@ -4,7 +4,13 @@
  * The texts of every event (JSON and eid, each NUL-terminated) live in one
  * growing buffer addressed by offsets, so that building a result for a batch
  * costs a few allocations and copying it is a handful of memcpy calls.
+ *
+ * A result lent to a callback can also be lazy (sp_result_set_lazy): the texts
+ * are written on the first call that needs one, from any thread, under the
+ * result's lock, so that a callback that only counts events costs no copy.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +32,13 @@ struct snowplow_result {
     char *text;
     size_t text_len;
     size_t text_cap;
+
+    /* Lazy texts: fill() adds the events once; `filled` says it has run. */
+    size_t lazy_count;
+    sp_result_fill_fn fill;
+    void *fill_ctx;
+    atomic_bool filled;
+    pthread_mutex_t fill_lock;
 };
 
 snowplow_result *sp_result_new(snowplow_result_kind kind, int status, const char *reason,
@@ -43,7 +56,34 @@ snowplow_result *sp_result_new(snowplow_result_kind kind, int status, const char
     r->status = status;
     r->will_retry = will_retry;
     r->success_count = success_count;
+    atomic_init(&r->filled, true);
     return r;
+}
+
+int sp_result_set_lazy(snowplow_result *r, size_t count, sp_result_fill_fn fill, void *ctx)
+{
+    if (pthread_mutex_init(&r->fill_lock, NULL) != 0)
+        return SNOWPLOW_ENOMEM;
+    r->lazy_count = count;
+    r->fill = fill;
+    r->fill_ctx = ctx;
+    atomic_store(&r->filled, false);
+    return 0;
+}
+
+/* The texts, written now if the result is lazy and they are not yet. */
+static const snowplow_result *texts_of(const snowplow_result *result)
+{
+    if (!atomic_load_explicit(&result->filled, memory_order_acquire)) {
+        snowplow_result *r = (snowplow_result *)result; /* the texts are a cache */
+        pthread_mutex_lock(&r->fill_lock);
+        if (!atomic_load_explicit(&r->filled, memory_order_relaxed)) {
+            r->fill(r, r->fill_ctx);
+            atomic_store_explicit(&r->filled, true, memory_order_release);
+        }
+        pthread_mutex_unlock(&r->fill_lock);
+    }
+    return result;
 }
 
 static int grow_text(snowplow_result *r, size_t extra)
@@ -141,19 +181,21 @@ snowplow_result_kind snowplow_result_get_kind(const snowplow_result *result)
 
 size_t snowplow_result_event_count(const snowplow_result *result)
 {
-    return result ? result->count : 0;
+    if (!result)
+        return 0;
+    return result->fill ? result->lazy_count : result->count;
 }
 
 const char *snowplow_result_event_json(const snowplow_result *result, size_t index)
 {
-    if (!result || index >= result->count)
+    if (!result || index >= texts_of(result)->count)
         return NULL;
     return result->text + result->json_off[index];
 }
 
 const char *snowplow_result_event_id(const snowplow_result *result, size_t index)
 {
-    if (!result || index >= result->count)
+    if (!result || index >= texts_of(result)->count)
         return NULL;
     return result->text + result->eid_off[index];
 }
@@ -187,6 +229,7 @@ int snowplow_result_copy(snowplow_result **out, const snowplow_result *result)
     if (!result)
         return sp_error_set(SNOWPLOW_EINVAL, "snowplow_result_copy: result: NULL");
 
+    texts_of(result);
     snowplow_result *c = sp_result_new(result->kind, result->status, result->reason,
                                        result->will_retry, result->success_count);
     if (!c)
@@ -219,5 +262,7 @@ void snowplow_result_free(snowplow_result *result)
     free(result->eid_off);
     free(result->text);
     free(result->reason);
+    if (result->fill)
+        pthread_mutex_destroy(&result->fill_lock);
     free(result);
 }

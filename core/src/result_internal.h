@@ -29,6 +29,16 @@ int sp_result_reserve(snowplow_result *r, size_t events, size_t text_bytes);
 int sp_result_add_event_pieces(snowplow_result *r, const sp_text_piece *pieces, size_t n,
                                const char *eid);
 
+/*
+ * Make `r` (no events added yet) lazy: it reports `count` events, and fill(r,
+ * ctx) adds them with sp_result_add_event* on the first call that reads a text
+ * or copies the result, from whatever thread makes it (once, under a lock).
+ * ctx must stay valid until the result is freed: for results lent to a
+ * callback only. 0 or SNOWPLOW_ENOMEM.
+ */
+typedef void (*sp_result_fill_fn)(snowplow_result *r, void *ctx);
+int sp_result_set_lazy(snowplow_result *r, size_t count, sp_result_fill_fn fill, void *ctx);
+
 /* For a success, success_count follows the events added; set it afterwards. */
 void sp_result_set_success_count(snowplow_result *r, size_t success_count);
 

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -166,6 +168,67 @@ static void test_pieces_and_reserve(void **state)
     snowplow_result_free(r);
 }
 
+/* A lazy result writes its texts once, on the first read, whichever thread
+ * reads first; counting events does not write them. */
+typedef struct fill_counter {
+    atomic_int calls;
+} fill_counter;
+
+static void fill_three(snowplow_result *r, void *ctx)
+{
+    fill_counter *c = ctx;
+    atomic_fetch_add(&c->calls, 1);
+    sp_result_add_event(r, "{\"e\":\"pv\"}", 10, "id-0");
+    sp_result_add_event(r, "{\"e\":\"se\"}", 10, "id-1");
+    sp_result_add_event(r, "{\"e\":\"ue\"}", 10, "id-2");
+}
+
+static void *read_texts(void *arg)
+{
+    const snowplow_result *r = arg;
+    for (int i = 0; i < 1000; i++)
+        assert_string_equal(snowplow_result_event_id(r, (size_t)i % 3),
+                            i % 3 == 0 ? "id-0" : i % 3 == 1 ? "id-1" : "id-2");
+    return NULL;
+}
+
+static void test_lazy_texts(void **state)
+{
+    (void)state;
+    fill_counter c;
+    atomic_init(&c.calls, 0);
+    snowplow_result *r = sp_result_new(SNOWPLOW_RESULT_SENT, 200, NULL, 0, 3);
+    assert_int_equal(sp_result_set_lazy(r, 3, fill_three, &c), 0);
+    assert_int_equal(snowplow_result_event_count(r), 3);
+    assert_int_equal(snowplow_result_success_count(r), 3);
+    assert_int_equal(atomic_load(&c.calls), 0); /* counting writes nothing */
+
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, read_texts, r), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
+    assert_int_equal(atomic_load(&c.calls), 1);
+    assert_string_equal(snowplow_result_event_json(r, 2), "{\"e\":\"ue\"}");
+    assert_null(snowplow_result_event_json(r, 3));
+
+    /* A copy of a lazy result that nobody read yet holds the texts itself. */
+    fill_counter c2;
+    atomic_init(&c2.calls, 0);
+    snowplow_result *lazy = sp_result_new(SNOWPLOW_RESULT_FAILED, 500, "HTTP 500", 1, 0);
+    assert_int_equal(sp_result_set_lazy(lazy, 3, fill_three, &c2), 0);
+    snowplow_result *copy = NULL;
+    assert_int_equal(snowplow_result_copy(&copy, lazy), 0);
+    assert_int_equal(atomic_load(&c2.calls), 1);
+    snowplow_result_free(lazy);
+    assert_int_equal(snowplow_result_event_count(copy), 3);
+    assert_string_equal(snowplow_result_event_json(copy, 1), "{\"e\":\"se\"}");
+    assert_string_equal(snowplow_result_reason(copy), "HTTP 500");
+    assert_int_equal(snowplow_result_will_retry(copy), 1);
+    snowplow_result_free(copy);
+    snowplow_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_copy_errors),
         cmocka_unit_test(test_null_result),
         cmocka_unit_test(test_pieces_and_reserve),
+        cmocka_unit_test(test_lazy_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
