@@ -17,7 +17,14 @@
  *     snowplow_emitter_wake_results() when Ruby interrupts the thread), flush
  *     (in slices, so that Thread#raise/kill and Ctrl-C are not held up for the
  *     whole wait), close, free, and track (which can wait on a full queue
- *     under SNOWPLOW_FULL_BLOCK).
+ *     under SNOWPLOW_FULL_BLOCK);
+ *   - the fast paths of self-describing JSON (sp_rb_json.c encodes Hashes
+ *     straight into a C buffer, as JSON.generate would): json_encode_c,
+ *     track_self_describing_fast, event_add_contexts_fast. They keep the GVL
+ *     (cheap, and they read Ruby objects), except track under FULL_BLOCK as
+ *     above. Each either does the whole job or declines (returns nil/false)
+ *     having done nothing, and the Ruby code then takes its ordinary path,
+ *     so that results and errors stay exactly what they were.
  */
 
 %{
@@ -272,6 +279,224 @@ static VALUE sp_rb_track(snowplow_tracker *tracker, const snowplow_event *event,
 }
 %}
 
+/* ---- self-describing JSON from Ruby values (fast paths) ------------------------ */
+
+%{
+#include <ruby/encoding.h>
+#include "sp_rb_json.h"
+
+static ID sp_rb_id_schema;
+static ID sp_rb_id_data;
+
+static void sp_rb_fast_init(void)
+{
+    sp_rb_json_init();
+    sp_rb_id_schema = rb_intern("@schema");
+    sp_rb_id_data = rb_intern("@data");
+}
+
+/* The JSON text of value (a UTF-8 String), or nil when the encoder declines
+ * (the caller then asks JSON.generate). */
+static VALUE sp_rb_json_encode_c(VALUE value)
+{
+    sp_rb_json_buf b;
+    sp_rb_json_buf_init(&b);
+    VALUE text = Qnil;
+    if (sp_rb_json_put_value(&b, value) == 0)
+        text = rb_utf8_str_new(b.data, (long)b.len);
+    sp_rb_json_buf_done(&b);
+    return text;
+}
+
+/* For the tests: Float#to_s of d as the encoder writes it without asking
+ * Ruby (at most 15 significant digits), or nil. */
+static VALUE sp_rb_json_format_float_c(double d)
+{
+    char text[32];
+    int n = sp_rb_json_format_float(text, d);
+    return n < 0 ? Qnil : rb_usascii_str_new(text, n);
+}
+
+/*
+ * Append "SCHEMA\0DATA-JSON\0" of a Snowplow::SelfDescribingJson (its class
+ * exactly sdj_class: a subclass may override to_native). 0, or -1 when
+ * declined: a schema the const char * typemap would convert or refuse (other
+ * encodings, NUL), data that is not a plain Hash or that the encoder declines.
+ */
+static int sp_rb_put_sdjson(sp_rb_json_buf *b, VALUE sdj_class, VALUE sdj)
+{
+    if (RB_SPECIAL_CONST_P(sdj) || RBASIC_CLASS(sdj) != sdj_class)
+        return -1;
+    VALUE schema = rb_ivar_get(sdj, sp_rb_id_schema);
+    VALUE data = rb_ivar_get(sdj, sp_rb_id_data);
+    if (!RB_TYPE_P(schema, T_STRING))
+        return -1;
+    int idx = ENCODING_GET(schema);
+    if (idx != rb_utf8_encindex() && idx != rb_usascii_encindex() && idx != rb_ascii8bit_encindex() &&
+        rb_enc_str_coderange(schema) != ENC_CODERANGE_7BIT)
+        return -1;
+    const char *s = RSTRING_PTR(schema);
+    size_t n = (size_t)RSTRING_LEN(schema);
+    if (memchr(s, '\0', n) != NULL)
+        return -1;
+    if (sp_rb_json_put_cstr(b, s, n) < 0)
+        return -1;
+    if (RB_SPECIAL_CONST_P(data) || RBASIC_CLASS(data) != rb_cHash)
+        return -1;
+    if (sp_rb_json_put_value(b, data) < 0 || sp_rb_json_put_nul(b) < 0)
+        return -1;
+    return 0;
+}
+
+/* The text after a NUL-terminated one in the buffer. */
+static const char *sp_rb_next_text(const char *text)
+{
+    return text + strlen(text) + 1;
+}
+
+/* Add n contexts whose "SCHEMA\0JSON\0" pairs start at texts, in order, as
+ * the Ruby loop does (the first error stops it). */
+static int sp_rb_add_context_texts(snowplow_event *event, const char *texts, long n)
+{
+    for (long i = 0; i < n; i++) {
+        const char *schema = texts;
+        const char *json = sp_rb_next_text(schema);
+        texts = sp_rb_next_text(json);
+        snowplow_sdjson *sdj = NULL;
+        int rc = snowplow_sdjson_new(&sdj, schema, json);
+        if (rc < 0)
+            return rc;
+        rc = snowplow_event_add_context(event, sdj);
+        snowplow_sdjson_free(sdj); /* the event holds its own reference */
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Encode every self-describing JSON first (declining costs nothing then):
+ * event_json (Qundef: none) and the entries of context (nil or an Array);
+ * n_contexts: how many entries were encoded. */
+static int sp_rb_put_all(sp_rb_json_buf *b, VALUE sdj_class, VALUE event_json, VALUE context,
+                         long *n_contexts)
+{
+    *n_contexts = 0;
+    if (event_json != Qundef && sp_rb_put_sdjson(b, sdj_class, event_json) < 0)
+        return -1;
+    if (NIL_P(context))
+        return 0;
+    if (!RB_TYPE_P(context, T_ARRAY))
+        return -1;
+    long n = RARRAY_LEN(context);
+    for (long i = 0; i < n; i++) {
+        if (sp_rb_put_sdjson(b, sdj_class, RARRAY_AREF(context, i)) < 0)
+            return -1;
+    }
+    *n_contexts = n;
+    return 0;
+}
+
+/*
+ * context: nil or an Array of SelfDescribingJson. Adds them all to event and
+ * returns true (raising the library's error at the first that fails, as the
+ * Ruby loop does), or returns false having done nothing (the caller takes
+ * the Ruby loop).
+ */
+static VALUE sp_rb_event_add_contexts(snowplow_event *event, VALUE sdj_class, VALUE context)
+{
+    if (event == NULL || !RB_TYPE_P(context, T_ARRAY))
+        return Qfalse;
+    sp_rb_json_buf b;
+    sp_rb_json_buf_init(&b);
+    long n = 0;
+    if (sp_rb_put_all(&b, sdj_class, Qundef, context, &n) < 0) {
+        sp_rb_json_buf_done(&b);
+        return Qfalse;
+    }
+    int rc = sp_rb_add_context_texts(event, b.data, n);
+    sp_rb_json_buf_done(&b);
+    if (rc < 0)
+        sp_rb_raise(rc);
+    return Qtrue;
+}
+
+typedef struct {
+    sp_rb_track_args *track;
+    snowplow_event *event;
+} sp_rb_track_owned;
+
+static VALUE sp_rb_track_owned_body(VALUE p)
+{
+    rb_thread_call_without_gvl(sp_rb_track_nogvl, ((sp_rb_track_owned *)p)->track, NULL, NULL);
+    return Qnil;
+}
+
+static VALUE sp_rb_track_owned_free(VALUE p)
+{
+    snowplow_event_free(((sp_rb_track_owned *)p)->event);
+    return Qnil;
+}
+
+/*
+ * Tracker#track_self_describing_event(event_json, context) in one call:
+ * encodes the event's data and the contexts, builds the event, tracks it and
+ * frees it. Returns true when tracked (or dropped by a full queue: reported
+ * through on_failure, as track_nogvl does), raising the library's errors in
+ * the order the Ruby path meets them; or false, having done nothing, when
+ * anything is unusual (other classes, values the encoder declines, ...): the
+ * caller then takes the Ruby path. release_gvl as for track_nogvl.
+ */
+static VALUE sp_rb_track_self_describing(snowplow_tracker *tracker, VALUE sdj_class,
+                                         VALUE event_json, VALUE context, VALUE release_gvl)
+{
+    if (tracker == NULL)
+        return Qfalse;
+    sp_rb_json_buf b;
+    sp_rb_json_buf_init(&b);
+    long n = 0;
+    if (sp_rb_put_all(&b, sdj_class, event_json, context, &n) < 0) {
+        sp_rb_json_buf_done(&b);
+        return Qfalse;
+    }
+    /* From here on no Ruby code runs until the event is tracked. */
+    const char *schema = b.data;
+    const char *json = sp_rb_next_text(schema);
+    snowplow_sdjson *sdj = NULL;
+    snowplow_event *event = NULL;
+    int rc = snowplow_sdjson_new(&sdj, schema, json);
+    if (rc == 0) {
+        rc = snowplow_event_self_describing_new(&event, sdj);
+        snowplow_sdjson_free(sdj); /* the event holds its own reference */
+    }
+    if (rc == 0)
+        rc = sp_rb_add_context_texts(event, sp_rb_next_text(json), n);
+    sp_rb_json_buf_done(&b);
+    if (rc < 0) {
+        snowplow_event_free(event);
+        sp_rb_raise(rc);
+    }
+    sp_rb_track_args a;
+    a.tracker = tracker;
+    a.event = event;
+    a.eid[0] = '\0';
+    if (RTEST(release_gvl)) {
+        /* An interrupt can raise as the GVL comes back: the event is freed anyway. */
+        sp_rb_track_owned owned = {&a, event};
+        rb_ensure(sp_rb_track_owned_body, (VALUE)&owned, sp_rb_track_owned_free, (VALUE)&owned);
+    } else {
+        sp_rb_track_nogvl(&a);
+        snowplow_event_free(event);
+    }
+    if (a.rc < 0 && a.rc != SNOWPLOW_EFULL)
+        sp_rb_raise(a.rc);
+    return Qtrue;
+}
+%}
+
+%init %{
+  sp_rb_fast_init();
+%}
+
 /* ---- strings ---------------------------------------------------------------- */
 
 %typemap(in, noblock=1) const char * (VALUE str_utf8 = Qnil) {
@@ -297,6 +522,10 @@ static VALUE sp_rb_track(snowplow_tracker *tracker, const snowplow_event *event,
 %rename(emitter_close_nogvl) sp_rb_emitter_close;
 %rename(emitter_free_nogvl) sp_rb_emitter_free;
 %rename(track_nogvl) sp_rb_track;
+%rename(json_encode_c) sp_rb_json_encode_c;
+%rename(json_format_float_c) sp_rb_json_format_float_c;
+%rename(event_add_contexts_fast) sp_rb_event_add_contexts;
+%rename(track_self_describing_fast) sp_rb_track_self_describing;
 
 static VALUE sp_rb_next_result(snowplow_emitter *emitter, int timeout_ms);
 static VALUE sp_rb_emitter_flush(snowplow_emitter *emitter, int timeout_ms);
@@ -304,3 +533,8 @@ static VALUE sp_rb_tracker_flush(snowplow_tracker *tracker, int timeout_ms);
 static VALUE sp_rb_emitter_close(snowplow_emitter *emitter, int timeout_ms);
 static void sp_rb_emitter_free(snowplow_emitter *emitter);
 static VALUE sp_rb_track(snowplow_tracker *tracker, const snowplow_event *event, int release_gvl);
+static VALUE sp_rb_json_encode_c(VALUE value);
+static VALUE sp_rb_json_format_float_c(double d);
+static VALUE sp_rb_event_add_contexts(snowplow_event *event, VALUE sdj_class, VALUE context);
+static VALUE sp_rb_track_self_describing(snowplow_tracker *tracker, VALUE sdj_class,
+                                         VALUE event_json, VALUE context, VALUE release_gvl);

@@ -23,6 +23,6 @@ Gem::Specification.new do |s|
   s.license = "Apache-2.0"
   s.required_ruby_version = ">= 3.0"
   s.require_paths = ["lib"]
-  s.files = Dir["lib/**/*.rb"] + Dir["ext/snowplow_native/*.{rb,c}"] + ["ruby.i"]
+  s.files = Dir["lib/**/*.rb"] + Dir["ext/snowplow_native/*.{rb,c,h}"] + ["ruby.i"]
   s.extensions = ["ext/snowplow_native/extconf.rb"]
 end

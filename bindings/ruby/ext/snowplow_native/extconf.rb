@@ -4,9 +4,10 @@
 # libsnowplow (pkg-config snowplow, or --with-snowplow-dir=PREFIX /
 # --with-snowplow-include=DIR --with-snowplow-lib=DIR).
 #
-# The C source is the SWIG wrapper snowplow_ruby_wrap.c. A packaged gem
-# carries it; in a source checkout it is generated here from
-# bindings/snowplow.i when missing (needs swig 4).
+# The C sources are the SWIG wrapper snowplow_ruby_wrap.c and the JSON
+# encoder of its fast paths, sp_rb_json.c (mkmf compiles every .c here). A
+# packaged gem carries the wrapper; in a source checkout it is generated here
+# from bindings/snowplow.i when missing (needs swig 4).
 #
 #   cd bindings/ruby/ext/snowplow_native && ruby extconf.rb && make
 require "mkmf"

@@ -65,9 +65,10 @@ module Snowplow
       ms > 2_000_000_000 ? 2_000_000_000 : ms
     end
 
-    # JSON text of a Hash or Array (for the json fields of events).
+    # JSON text of a Hash or Array (for the json fields of events): the C
+    # encoder's when it takes the value (the same text), else JSON.generate's.
     def json(value, name)
-      JSON.generate(value)
+      Native.json_encode_c(value) || JSON.generate(value)
     rescue JSON::GeneratorError, Encoding::UndefinedConversionError => e
       raise ArgumentError, "#{name}: cannot be encoded as JSON: #{e.message}"
     end

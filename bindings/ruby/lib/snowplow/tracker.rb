@@ -102,6 +102,10 @@ module Snowplow
     end
 
     def track_self_describing_event(event_json, context = nil, tstamp = nil)
+      # Usually one C call encodes, builds and tracks it all; it declines
+      # (having done nothing) whatever it cannot do exactly as below.
+      return self if tstamp.nil? &&
+                     Native.track_self_describing_fast(@native, SelfDescribingJson, event_json, context, @blocking)
       unless event_json.is_a?(SelfDescribingJson)
         raise ArgumentError, "track_self_describing_event: event_json: expected a Snowplow::SelfDescribingJson, " \
                              "got #{event_json.class}"
@@ -316,6 +320,8 @@ module Snowplow
 
     def add_contexts(ev, context)
       return if context.nil?
+      return if Native.event_add_contexts_fast(ev, SelfDescribingJson, context) # or nothing done
+
       raise ArgumentError, "context: expected an Array of Snowplow::SelfDescribingJson, got #{context.class}" unless context.is_a?(Array)
 
       context.each_with_index do |c, i|
