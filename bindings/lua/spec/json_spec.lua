@@ -1,5 +1,7 @@
 -- snowplow.json: the encoder used for data and contexts.
+package.path = debug.getinfo(1, "S").source:match("^@(.*/)") .. "?.lua;" .. package.path
 local json = require("snowplow.json")
+local ref = require("support.json_reference")
 local dkjson = require("dkjson")
 
 -- Objects come in pairs() order: compare them decoded.
@@ -33,6 +35,52 @@ describe("snowplow.json", function()
     end
     assert.has_error(function() json.encode(0 / 0) end)
     assert.has_error(function() json.encode({ x = math.huge }) end)
+  end)
+
+  it("writes numbers as the reference rules do, on many values", function()
+    math.randomseed(11)
+    for i = 1, 30000 do
+      local x = ref.random_number(math.random)
+      assert.are.equal(ref.number(x), json.encode(x), "value " .. i .. ": " .. string.format("%.17g", x))
+    end
+    -- around the limits of the plain-notation fast path
+    for _, base in ipairs({ 1e-4, 1e14, 1e15, 2 ^ 53, 0.1, 1 }) do
+      local x = base
+      for _ = 1, 200 do
+        for _, y in ipairs({ x, -x }) do
+          assert.are.equal(ref.number(y), json.encode(y), string.format("%.17g", y))
+        end
+        x = x + x * 2 ^ -52
+      end
+    end
+    for _, x in ipairs({ 0.0, -0.0, 1.5, -1.5, 2 ^ 53 - 1, -(2 ^ 53) + 1 }) do
+      assert.are.equal(ref.number(x), json.encode(x), string.format("%.17g", x))
+    end
+  end)
+
+  it("writes tables and strings as the reference rules do, on many values", function()
+    math.randomseed(12)
+    for i = 1, 4000 do
+      local v = ref.random_value(math.random, 0, json.null, json.array)
+      assert.are.equal(ref.encode(v, json.null, json._array_mt), json.encode(v), "value " .. i)
+    end
+    -- sequences, holes, and keys that are almost 1..n
+    local shapes = {
+      { [1] = "a" }, { [2] = "b" }, { [1] = "a", [3] = "c" }, { [0] = "z", [1] = "a" }, { [1] = "a", [1.5] = "h" },
+      { [1] = "a", [2] = "b", x = "x" }, { [-1] = 1, [1] = 2 }, { [2 ^ 40] = 1 }, { [1] = 1, [2] = 2, [4] = 4 },
+      json.array({ 1, 2 }), json.array({ [2] = "b" }), json.array({ x = 1 }),
+    }
+    for i, t in ipairs(shapes) do
+      assert.are.equal(ref.encode(t, json.null, json._array_mt), json.encode(t), "shape " .. i)
+    end
+    local big = {}
+    for i = 1, 3000 do big[i] = i * 0.5 end
+    assert.are.equal(ref.encode(big), json.encode(big))
+    big[1500] = nil
+    assert.are.equal(ref.encode(big), json.encode(big))
+    local long = string.rep('ab"\\c\n✓', 5000)
+    assert.are.equal(ref.string(long), json.encode(long))
+    assert.are.equal(ref.string(string.rep("x", 5000) .. "\1"), json.encode(string.rep("x", 5000) .. "\1"))
   end)
 
   it("escapes strings and keeps UTF-8", function()

@@ -661,9 +661,14 @@ function Tracker:track_struct_event(category, action, label, property, value, co
   end, contexts, tstamp)
 end
 
---- Self-describing event (official): a schema URI and a data table, or a
--- value from snowplow.self_describing_json() alone.
-function Tracker:track_self_describing_event(schema, data, contexts, tstamp)
+-- The whole of track_self_describing_event(schema, data, contexts) in one C
+-- call (bindings/lua/lua_track.c): same checks, messages and JSON as below.
+-- It returns false, having done nothing, for what it leaves to the Lua way:
+-- an sdjson value as schema (or a bad schema), a timestamp, contexts whose
+-- reading could run Lua code (metatables).
+local track_self_describing = core.track_self_describing_function(json.null, json._array_mt, SelfDescribingJson)
+
+local function track_self_describing_lua(self, schema, data, contexts, tstamp)
   local fn = "track_self_describing_event"
   local ev
   if is_sdjson(schema) then
@@ -677,6 +682,15 @@ function Tracker:track_self_describing_event(schema, data, contexts, tstamp)
   if not ok then error(ev, 0) end
   return emit(self, ev, fn, nil, contexts, tstamp)
 end
+
+--- Self-describing event (official): a schema URI and a data table, or a
+-- value from snowplow.self_describing_json() alone.
+function Tracker:track_self_describing_event(schema, data, contexts, tstamp)
+  local eid = track_self_describing(self.native, schema, data, contexts, tstamp)
+  if eid ~= false then return eid end
+  return track_self_describing_lua(self, schema, data, contexts, tstamp)
+end
+Tracker._track_self_describing_lua = track_self_describing_lua -- for the specs: the reference
 
 --- Page view.
 function Tracker:track_page_view(page_url, page_title, referrer, contexts, tstamp)

@@ -29,6 +29,8 @@ json.null = setmetatable({}, {
 })
 
 local array_mt = { __snowplow_json_array = true }
+-- For snowplow.lua only (its C fast path encodes tables too).
+json._array_mt = array_mt
 
 --- Mark `t` (or a new empty table) as a JSON array and return it.
 function json.array(t)
