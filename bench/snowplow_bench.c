@@ -537,6 +537,8 @@ int main(int argc, char **argv)
     out_str("event", o.event_kind);
     out_num("events_per_s", seconds > 0 ? (double)n / seconds : 0.0, 0);
     out_int("track_ns_p50", (long long)quantile(durations, n, 0.50));
+    out_int("track_ns_p95", (long long)quantile(durations, n, 0.95));
+    out_int("track_ns_p98", (long long)quantile(durations, n, 0.98));
     out_int("track_ns_p99", (long long)quantile(durations, n, 0.99));
     out_int("track_ns_p999", (long long)quantile(durations, n, 0.999));
     out_int("track_ns_max", (long long)durations[n - 1]);
