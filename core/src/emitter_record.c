@@ -174,17 +174,6 @@ int sp_record_append_post(const sp_record *r, int64_t stm, sp_strbuf *out)
     return splice_stm(out, r->text, r->text_len, stm);
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode text[0..len) into `tmp`, then append it as a JSON string. */
 static int append_decoded(sp_strbuf *out, sp_strbuf *tmp, const char *text, size_t len)
 {
@@ -193,8 +182,8 @@ static int append_decoded(sp_strbuf *out, sp_strbuf *tmp, const char *text, size
     for (size_t i = 0; i < len && rc == 0; i++) {
         char c = text[i];
         int hi, lo;
-        if (c == '%' && i + 2 < len && (hi = hex_value(text[i + 1])) >= 0 &&
-            (lo = hex_value(text[i + 2])) >= 0) {
+        if (c == '%' && i + 2 < len && (hi = sp_hex_value(text[i + 1])) >= 0 &&
+            (lo = sp_hex_value(text[i + 2])) >= 0) {
             c = (char)(hi * 16 + lo);
             i += 2;
         }

@@ -2,6 +2,7 @@
  * nothing, and notes on the way what a caller needs to know to keep the text
  * as it is (sp_json_facts) without parsing it again. */
 #include "util/json_check.h"
+#include "util/text.h"
 
 #include <string.h>
 
@@ -57,17 +58,6 @@ static int is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_value(int c)
-{
-    if (is_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The UTF-16 code unit of "\uXXXX" at s[pos], or -1 when there is none. */
 static long escaped_unit_at(const char *s, size_t len, size_t pos)
 {
@@ -75,7 +65,7 @@ static long escaped_unit_at(const char *s, size_t len, size_t pos)
         return -1;
     long unit = 0;
     for (size_t k = pos + 2; k < pos + 6; k++) {
-        int v = hex_value((unsigned char)s[k]);
+        int v = sp_hex_value((unsigned char)s[k]);
         if (v < 0)
             return -1;
         unit = unit * 16 + v;
@@ -105,7 +95,7 @@ static int read_string(reader *r)
         if (c == 'u') {
             long unit = 0;
             for (size_t end = pos + 4; pos < end; pos++) {
-                int v = pos < len ? hex_value((unsigned char)s[pos]) : -1;
+                int v = pos < len ? sp_hex_value((unsigned char)s[pos]) : -1;
                 if (v < 0) {
                     r->pos = pos;
                     return fail(r, "a \\u escape needs four hex digits");

@@ -44,6 +44,18 @@ void sp_base64url_encode_pieces(char *out, const sp_text_piece *pieces, size_t n
 /* Decodes both alphabets, padding optional. NULL on bad input or ENOMEM. */
 unsigned char *sp_base64_decode(const char *s, size_t len, size_t *out_len);
 
+/* Value of a hexadecimal digit (either case), -1 for any other byte. */
+static inline int sp_hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* Wall-clock milliseconds since the epoch; monotonic milliseconds. */
 int64_t sp_now_ms(void);
 int64_t sp_monotonic_ms(void);
