@@ -13,6 +13,8 @@
 #                           Every case sizes the emitter's queue for all its events,
 #                           so nothing is dropped and peak RSS includes the queue.
 #   SNOWPLOW_BENCH_CASES    space-separated case names to run (default: all)
+#   SNOWPLOW_BENCH_WARMUP   events tracked and delivered before each measured run
+#                           (default 0: a cold process whose heap grows during the run)
 #   SNOWPLOW_BENCH_OUT      file that receives every run's JSON line (default: a temp file)
 #   NGINX                   nginx binary for the sink (bench/sink.sh; default /usr/sbin/nginx)
 #   SNOWPLOW_BENCH_COLLECTOR  use this collector instead of starting a sink
@@ -30,6 +32,7 @@ repeats="${SNOWPLOW_BENCH_REPEATS:-3}"
 post_events="${SNOWPLOW_BENCH_EVENTS:-200000}"
 get_events="${SNOWPLOW_BENCH_GET_EVENTS:-30000}"
 burst_events="${SNOWPLOW_BENCH_BURST:-1000000}"
+warmup="${SNOWPLOW_BENCH_WARMUP:-0}"
 
 # The sink: bench/sink.sh starts it and runs this script again inside it.
 if [[ -z "${SNOWPLOW_BENCH_COLLECTOR:-}" ]]; then
@@ -109,7 +112,10 @@ for entry in "${cases[@]}"; do
         status=0
         # shellcheck disable=SC2086 # args is a word list on purpose
         # A later --collector (the stalled case) overrides this one.
-        line="$("$bench" --collector "$collector" $args)" || status=$?
+        # A stalled collector would never take the warm-up events.
+        case_warmup="$warmup"
+        [[ $name == stalled-* ]] && case_warmup=0
+        line="$("$bench" --collector "$collector" --warmup "$case_warmup" $args)" || status=$?
         if [[ $status == 2 ]]; then
             echo "run.sh: $name skipped (see the message above)" >&2
             break

@@ -5,7 +5,7 @@
  *                  [--method post|get] [--event sd|struct] [--store PATH]
  *                  [--queue-events N] [--queue-bytes BYTES] [--window W]
  *                  [--byte-limit BYTES] [--flush-timeout MS]
- *                  [--full-policy drop-newest|drop-oldest|block]
+ *                  [--full-policy drop-newest|drop-oldest|block] [--warmup N]
  *
  * The main thread tracks N copies of one event as fast as it can, timing every
  * snowplow_tracker_track() call with CLOCK_MONOTONIC; the emitter's callbacks
@@ -33,6 +33,9 @@
  * in "dropped" and "failed". --queue-events N with --full-policy block bounds
  * the queue instead: track() waits inside the timed call for room (the
  * library's own back-pressure), and RSS stays bounded by the capacity.
+ * --warmup N tracks N events and flushes them before the measured run (not
+ * counted): the heap has grown and the record pool is full, as in a process
+ * that has been tracking for a while.
  *
  * --store PATH adds the persistent SQLite store (sync interval 100 ms); a build
  * without SQLite says "not supported in this build" and exits with status 2.
@@ -74,6 +77,7 @@ typedef struct options {
     long queue_events; /* 0 = the number of events */
     long long queue_bytes; /* 0 = 2 KiB per queued event */
     snowplow_full_policy full_policy; /* BLOCK waits without a time limit */
+    long warmup; /* events tracked and flushed before the measured run */
     const char *store;
     long flush_timeout_ms;
 } options;
@@ -152,7 +156,7 @@ static void usage(FILE *out)
           "                      [--method post|get] [--event sd|struct] [--store PATH]\n"
           "                      [--queue-events N] [--queue-bytes BYTES] [--window W]\n"
           "                      [--byte-limit BYTES] [--flush-timeout MS]\n"
-          "                      [--full-policy drop-newest|drop-oldest|block]\n",
+          "                      [--full-policy drop-newest|drop-oldest|block] [--warmup N]\n",
           out);
 }
 
@@ -172,7 +176,7 @@ static long long parse_long(const char *name, const char *text, long long min, l
 static options parse_args(int argc, char **argv)
 {
     options o = {NULL, 100000, 10, 1, SNOWPLOW_METHOD_POST, "sd", 0, 0, 0, 0,
-                 SNOWPLOW_FULL_DROP_NEWEST, NULL, 300000};
+                 SNOWPLOW_FULL_DROP_NEWEST, 0, NULL, 300000};
     static const struct option longopts[] = {
         {"collector", required_argument, NULL, 'c'}, {"events", required_argument, NULL, 'n'},
         {"batch", required_argument, NULL, 'b'},     {"threads", required_argument, NULL, 't'},
@@ -183,6 +187,7 @@ static options parse_args(int argc, char **argv)
         {"queue-bytes", required_argument, NULL, 'Q'},
         {"flush-timeout", required_argument, NULL, 'f'},
         {"full-policy", required_argument, NULL, 'p'},
+        {"warmup", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -246,6 +251,9 @@ static options parse_args(int argc, char **argv)
                                 "drop-oldest or block\n");
                 exit(2);
             }
+            break;
+        case 'W':
+            o.warmup = parse_long("--warmup", optarg, 0, 100000000);
             break;
         case 'h':
             usage(stdout);
@@ -488,9 +496,24 @@ int main(int argc, char **argv)
     snowplow_tracker *tracker = make_tracker(&o, &c, &em);
     snowplow_event *ev = make_event(&o);
     uint64_t clock_ns = clock_overhead_ns();
+    if (o.warmup > 0) {
+        /* Grow the heap and fill the record pool, deliver, then start counting. */
+        for (long i = 0; i < o.warmup; i++)
+            if (snowplow_tracker_track(NULL, tracker, ev) != 0)
+                die("warm-up track");
+        if (snowplow_tracker_flush(tracker, (int)o.flush_timeout_ms) != 0)
+            die("warm-up flush");
+        atomic_store(&c.sent_events, 0);
+        atomic_store(&c.failed_events, 0);
+        atomic_store(&c.retried_events, 0);
+        atomic_store(&c.requests, 0);
+        atomic_store(&c.bytes, 0);
+    }
     long rss_base_kb = current_rss_kb();
 
     long track_errors = 0;
+    struct rusage ru_before, ru_after; /* this thread's faults and switches while tracking */
+    getrusage(RUSAGE_THREAD, &ru_before);
     int64_t first_track_ns = now_ns();
     for (size_t i = 0; i < n; i++) {
         wait_for_room(&c, (long)i - track_errors, o.window);
@@ -502,6 +525,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "snowplow-bench: track: %s\n", snowplow_error_last());
     }
     int64_t tracked_ns = now_ns();
+    getrusage(RUSAGE_THREAD, &ru_after);
     long rss_tracked_kb = current_rss_kb();
     int flush_rc = snowplow_tracker_flush(tracker, (int)o.flush_timeout_ms);
     int64_t flushed_ns = now_ns();
@@ -543,6 +567,9 @@ int main(int argc, char **argv)
     out_int("track_ns_p999", (long long)quantile(durations, n, 0.999));
     out_int("track_ns_max", (long long)durations[n - 1]);
     out_num("track_ns_mean", mean_ns, 0);
+    out_int("track_minor_faults", ru_after.ru_minflt - ru_before.ru_minflt);
+    out_int("track_preemptions", ru_after.ru_nivcsw - ru_before.ru_nivcsw);
+    out_int("track_waits", ru_after.ru_nvcsw - ru_before.ru_nvcsw);
     out_int("peak_rss_kb", ru.ru_maxrss);
     out_int("rss_base_kb", rss_base_kb);
     out_int("rss_tracked_kb", rss_tracked_kb);

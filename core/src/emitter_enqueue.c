@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "emitter_impl.h"
+#include "util/hot_mutex.h"
 #include "emitter_internal.h"
 #include "emitter_store.h"
 #include "error.h"
@@ -147,7 +148,7 @@ int sp_emitter_commit(sp_prepared *prepared, const char *fn)
 
     const snowplow_emitter_options *o = em->opt;
     sp_record_list evicted = {0};
-    pthread_mutex_lock(&em->lock);
+    sp_hot_mutex_lock(&em->lock); /* the caller's thread: spin rather than sleep */
     /* A group larger than the whole capacity never fits: nothing is evicted
      * or waited for in vain. */
     bool can_fit = n <= o->queue_capacity && bytes <= o->queue_max_bytes;
