@@ -32,8 +32,11 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSNOWPLOW_SANITI
 cmake --build "$build" -j2 --target snowplow-demo
 # The bindings, where their toolchains are present (setup-deps installs them).
 binding_targets=()
+# Read the whole list first: `grep -q` in a pipe can end cmake with SIGPIPE,
+# which pipefail turns into "no such target".
+targets="$(cmake --build "$build" --target help 2>/dev/null || true)"
 for target in snowplow_python snowplow_ruby snowplow_lua54; do
-    if cmake --build "$build" --target help 2>/dev/null | grep -q "\b$target\b"; then
+    if grep -q "\b$target\b" <<<"$targets"; then
         binding_targets+=(--target "$target")
     fi
 done
