@@ -4,8 +4,10 @@
 #define SP_HOT_MUTEX_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 /*
  * pthread_mutex_init, adaptive where the C library has it (glibc): a thread
@@ -53,6 +55,18 @@ static inline void sp_hot_mutex_lock(pthread_mutex_t *m)
 {
     if (pthread_mutex_trylock(m) == 0)
         return;
+    /* On one CPU the holder cannot run while we spin: sleep at once. */
+    static atomic_int cpus; /* 0 until known */
+    int n = atomic_load_explicit(&cpus, memory_order_relaxed);
+    if (n == 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        n = online > 1 ? 2 : 1;
+        atomic_store_explicit(&cpus, n, memory_order_relaxed);
+    }
+    if (n == 1) {
+        pthread_mutex_lock(m);
+        return;
+    }
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (unsigned i = 1;; i++) {
