@@ -70,6 +70,9 @@ void snowplow_event_free(snowplow_event *event)
         free(event->items[i].sku);
         free(event->items[i].name);
         free(event->items[i].category);
+        for (size_t k = 0; k < event->items[i].n_contexts; k++)
+            snowplow_sdjson_free(event->items[i].contexts[k]);
+        free(event->items[i].contexts);
     }
     free(event->items);
     snowplow_subject_free(event->subject);
@@ -360,7 +363,8 @@ int snowplow_event_add_item(snowplow_event *event, const char *sku, double price
         return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
     event->items = grown;
     sp_item item = {strdup(sku), name && *name ? strdup(name) : NULL,
-                    category && *category ? strdup(category) : NULL, price, quantity};
+                    category && *category ? strdup(category) : NULL, price, quantity,
+                    NULL, 0};
     if (item.sku == NULL || (name && *name && !item.name) ||
         (category && *category && !item.category)) {
         free(item.sku);
@@ -386,6 +390,31 @@ int snowplow_event_add_context(snowplow_event *event, const snowplow_sdjson *con
     event->contexts = grown;
     sp_sdjson_ref(context);
     event->contexts[event->n_contexts++] = (snowplow_sdjson *)context;
+    return SNOWPLOW_OK;
+}
+
+int snowplow_event_add_item_context(snowplow_event *event, size_t item_index,
+                                    const snowplow_sdjson *context)
+{
+    static const char fn[] = "snowplow_event_add_item_context";
+    if (event == NULL)
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: event: must not be NULL", fn);
+    if (context == NULL)
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: context: must not be NULL", fn);
+    if (event->kind->type != SNOWPLOW_EVENT_ECOMMERCE_TRANSACTION)
+        return sp_error_set(SNOWPLOW_EFIELD, "%s: event: %s events have no items", fn,
+                            event->kind->name);
+    if (item_index >= event->n_items)
+        return sp_error_set(SNOWPLOW_ERANGE,
+                            "%s: item_index: %zu, but the transaction has %zu item(s)", fn,
+                            item_index, event->n_items);
+    sp_item *item = &event->items[item_index];
+    snowplow_sdjson **grown = realloc(item->contexts, (item->n_contexts + 1) * sizeof *grown);
+    if (grown == NULL)
+        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+    item->contexts = grown;
+    sp_sdjson_ref(context);
+    item->contexts[item->n_contexts++] = (snowplow_sdjson *)context;
     return SNOWPLOW_OK;
 }
 

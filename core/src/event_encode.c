@@ -158,10 +158,12 @@ int sp_event_encode_item(const snowplow_event *ev, size_t index, sp_payload *p)
 /* Pieces of the contexts envelope kept on the stack up to this many entities. */
 #define STACK_CONTEXT_PIECES 18
 
-int sp_event_encode_contexts(const snowplow_event *ev, sp_payload *p, int base64)
+int sp_event_encode_contexts(const snowplow_event *ev, size_t item, sp_payload *p, int base64)
 {
     static const char prefix[] = "{\"schema\":\"" CONTEXTS_SCHEMA "\",\"data\":[";
-    size_t n = ev->n_contexts;
+    const sp_item *it = item == SP_EVENT_NO_ITEM ? NULL : &ev->items[item];
+    size_t n_own = it ? it->n_contexts : 0;
+    size_t n = ev->n_contexts + n_own;
     if (n == 0)
         return 0;
     /* prefix, entity, ",", entity, ..., "]}": joined (or encoded) in the payload. */
@@ -177,10 +179,11 @@ int sp_event_encode_contexts(const snowplow_event *ev, sp_payload *p, int base64
     size_t k = 0;
     pieces[k++] = (sp_text_piece){prefix, sizeof prefix - 1};
     for (size_t i = 0; i < n; i++) {
+        const snowplow_sdjson *entity =
+            i < ev->n_contexts ? ev->contexts[i] : it->contexts[i - ev->n_contexts];
         if (i > 0)
             pieces[k++] = (sp_text_piece){",", 1};
-        pieces[k++] = (sp_text_piece){snowplow_sdjson_json(ev->contexts[i]),
-                                      sp_sdjson_json_len(ev->contexts[i])};
+        pieces[k++] = (sp_text_piece){snowplow_sdjson_json(entity), sp_sdjson_json_len(entity)};
     }
     pieces[k++] = (sp_text_piece){"]}", 2};
     int rc = sp_payload_add_json_pieces(p, base64, "cx", "co", pieces, k);

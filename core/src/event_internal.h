@@ -64,6 +64,8 @@ typedef struct sp_item {
     char *sku, *name, *category;
     double price;
     int64_t quantity;
+    snowplow_sdjson **contexts; /* the item's own, sent after the transaction's */
+    size_t n_contexts;
 } sp_item;
 
 struct snowplow_event {
@@ -102,7 +104,12 @@ int sp_event_encode(const snowplow_event *ev, sp_payload *p, int base64);
 /* Add item `index`'s own fields (e=ti and ti_*) of a transaction to `p`. */
 int sp_event_encode_item(const snowplow_event *ev, size_t index, sp_payload *p);
 
-/* Append the contexts envelope, or nothing when the event has no contexts. */
-int sp_event_encode_contexts(const snowplow_event *ev, sp_payload *p, int base64);
+/* No item: the contexts of the event itself. */
+#define SP_EVENT_NO_ITEM ((size_t)-1)
+
+/* Append the contexts envelope of the event (item SP_EVENT_NO_ITEM) or of its
+ * item `item` (the transaction's contexts, then the item's own), or nothing
+ * when there are none. */
+int sp_event_encode_contexts(const snowplow_event *ev, size_t item, sp_payload *p, int base64);
 
 #endif

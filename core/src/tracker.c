@@ -266,7 +266,8 @@ static int build_payloads(sp_payload **payloads, size_t n, snowplow_tracker *t,
             rc = i == 0 ? sp_event_encode(ev, payloads[i], base64)
                         : sp_event_encode_item(ev, i - 1, payloads[i]);
         if (rc == 0)
-            rc = sp_event_encode_contexts(ev, payloads[i], base64);
+            rc = sp_event_encode_contexts(ev, i == 0 ? SP_EVENT_NO_ITEM : i - 1, payloads[i],
+                                          base64);
     }
     snowplow_subject_free(subject);
     return rc;

@@ -35,7 +35,7 @@ static void check_encoders(const snowplow_sdjson *sdj)
         sp_payload *p = sp_payload_new();
         FUZZ_CHECK(p != NULL, "sp_payload_new");
         FUZZ_CHECK(sp_event_encode(ev, p, base64) == 0, "sp_event_encode");
-        FUZZ_CHECK(sp_event_encode_contexts(ev, p, base64) == 0, "sp_event_encode_contexts");
+        FUZZ_CHECK(sp_event_encode_contexts(ev, SP_EVENT_NO_ITEM, p, base64) == 0, "sp_event_encode_contexts");
         const char *ue = sp_payload_get(p, base64 ? "ue_px" : "ue_pr");
         const char *co = sp_payload_get(p, base64 ? "cx" : "co");
         FUZZ_CHECK(ue != NULL && co != NULL, "ue/co missing from the payload");

@@ -19,6 +19,8 @@
 
 #define SP "iglu:com.snowplowanalytics.snowplow/"
 #define ANYTHING "iglu:com.snowplowanalytics.iglu/anything-a/jsonschema/1-0-0"
+/* The context every event of track_every_type() carries, as the collector decodes it. */
+#define CTX_JSON "{\"schema\":\"" ANYTHING "\",\"data\":{\"test\":\"\xc4\x87\"}}"
 #define TEST_EVENT "iglu:com.example.libsnowplow/test_event/jsonschema/1-0-0"
 #define MAX_EVENTS 32
 
@@ -152,6 +154,11 @@ static void track_every_type(run *r)
     snowplow_event_set_string(ev, "currency", "GBP");
     snowplow_event_add_item(ev, "sku-1", 10, 2, "Thing", NULL);
     snowplow_event_add_item(ev, "sku-2", 15, 1, NULL, "cat");
+    /* the transaction's context goes with every item; sku-1 has one of its own */
+    snowplow_event_add_context(ev, ctx);
+    snowplow_sdjson *item_ctx = sdjson(ANYTHING, "{\"item\":1}");
+    assert_int_equal(snowplow_event_add_item_context(ev, 0, item_ctx), 0);
+    snowplow_sdjson_free(item_ctx);
     track(r, ev); /* 14: tr, and 2 ti with their own ids */
     snowplow_sdjson_free(ctx);
 }
@@ -310,6 +317,7 @@ static void check_every_type(const run *r)
     assert_text(tr, "tr_id", "order-1");
     assert_text(tr, "tr_tt", "35");
     assert_text(tr, "tr_cu", "GBP");
+    assert_json(cJSON_GetObjectItem(tr, "contexts"), "[" CTX_JSON "]");
     /* the items: own eids, the transaction's order id, currency and timestamp */
     size_t items = 0;
     const cJSON *record;
@@ -325,11 +333,14 @@ static void check_every_type(const run *r)
         assert_text(ti, "dtm", text(tr, "dtm"));
         const char *sku = text(ti, "ti_sk");
         if (strcmp(sku, "sku-1") == 0) {
+            assert_json(cJSON_GetObjectItem(ti, "contexts"),
+                        "[" CTX_JSON ",{\"schema\":\"" ANYTHING "\",\"data\":{\"item\":1}}]");
             assert_text(ti, "ti_pr", "10");
             assert_text(ti, "ti_qu", "2");
             assert_text(ti, "ti_nm", "Thing");
         } else {
             assert_text(ti, "ti_sk", "sku-2");
+            assert_json(cJSON_GetObjectItem(ti, "contexts"), "[" CTX_JSON "]");
             assert_text(ti, "ti_ca", "cat");
         }
     }

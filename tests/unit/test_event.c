@@ -32,7 +32,7 @@ static sp_payload *encode(const snowplow_event *ev, int base64)
     sp_payload *p = sp_payload_new();
     assert_non_null(p);
     assert_int_equal(sp_event_encode(ev, p, base64), 0);
-    assert_int_equal(sp_event_encode_contexts(ev, p, base64), 0);
+    assert_int_equal(sp_event_encode_contexts(ev, SP_EVENT_NO_ITEM, p, base64), 0);
     return p;
 }
 
@@ -340,10 +340,40 @@ static void transaction_and_items(void **state)
 
     assert_error(snowplow_event_add_item(ev, NULL, 1, 1, NULL, NULL), SNOWPLOW_EINVAL, "sku");
     assert_error(snowplow_event_add_item(ev, "s", NAN, 1, NULL, NULL), SNOWPLOW_ERANGE, "price");
+
+    /* Per-item contexts: after the transaction's, for that item only. */
+    snowplow_sdjson *tx = NULL, *own = NULL;
+    assert_int_equal(snowplow_sdjson_new(&tx, "iglu:com.acme/tx/jsonschema/1-0-0", "{\"a\":1}"), 0);
+    assert_int_equal(snowplow_sdjson_new(&own, "iglu:com.acme/own/jsonschema/1-0-0", "{\"b\":2}"), 0);
+    assert_int_equal(snowplow_event_add_context(ev, tx), 0);
+    assert_int_equal(snowplow_event_add_item_context(ev, 1, own), 0);
+    assert_error(snowplow_event_add_item_context(ev, 2, own), SNOWPLOW_ERANGE, "item_index");
+    assert_error(snowplow_event_add_item_context(ev, 0, NULL), SNOWPLOW_EINVAL, "context");
+    assert_error(snowplow_event_add_item_context(NULL, 0, own), SNOWPLOW_EINVAL, "event");
+    snowplow_sdjson_free(own); /* the event keeps its own reference */
+    const char *want[3] = {"[{\"schema\":\"iglu:com.acme/tx/jsonschema/1-0-0\",\"data\":{\"a\":1}}]",
+                           "[{\"schema\":\"iglu:com.acme/tx/jsonschema/1-0-0\",\"data\":{\"a\":1}}]",
+                           "[{\"schema\":\"iglu:com.acme/tx/jsonschema/1-0-0\",\"data\":{\"a\":1}},"
+                           "{\"schema\":\"iglu:com.acme/own/jsonschema/1-0-0\",\"data\":{\"b\":2}}]"};
+    for (size_t item = 0; item < 3; item++) { /* the transaction, item 0, item 1 */
+        sp_payload *q = sp_payload_new();
+        assert_int_equal(sp_event_encode_contexts(ev, item == 0 ? SP_EVENT_NO_ITEM : item - 1, q, 0), 0);
+        const char *co = sp_payload_get(q, "co");
+        char expected[512];
+        snprintf(expected, sizeof expected,
+                 "{\"schema\":\"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1\","
+                 "\"data\":%s}",
+                 want[item]);
+        assert_non_null(co);
+        assert_string_equal(co, expected);
+        sp_payload_free(q);
+    }
     snowplow_event_free(ev);
     assert_int_equal(snowplow_event_page_view_new(&ev, "u", NULL, NULL), 0);
     assert_error(snowplow_event_add_item(ev, "s", 1, 1, NULL, NULL), SNOWPLOW_EFIELD, "items");
+    assert_error(snowplow_event_add_item_context(ev, 0, tx), SNOWPLOW_EFIELD, "items");
     snowplow_event_free(ev);
+    snowplow_sdjson_free(tx);
 }
 
 static void timestamps_and_nulls(void **state)

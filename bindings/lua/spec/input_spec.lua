@@ -78,6 +78,24 @@ describe("input", function()
     assert.are.equal(2, emitter:counter("tracked"))
   end)
 
+  it("sends an item's own context after the transaction's, in that item only", function()
+    tracker:track_ecommerce_transaction({ order_id = "o-1", total_value = 3 },
+      { { sku = "a", price = 1, quantity = 1, context = { { schema = ENTITY, data = { id = "item-a" } } } },
+        { sku = "b", price = 2, quantity = 1 } },
+      { snowplow.self_describing_json(ENTITY, { id = "tx" }) })
+    assert.is_true(tracker:flush(60000))
+    local ids = {}
+    for _, r in ipairs(collector:good()) do
+      local list = {}
+      for _, c in ipairs(r.event.contexts) do list[#list + 1] = c.data.id end
+      ids[r.event.ti_sk or "tr"] = table.concat(list, ",")
+    end
+    assert.are.same({ tr = "tx", a = "tx,item-a", b = "tx" }, ids)
+    assert.truthy(error_of(tracker.track_ecommerce_transaction, tracker, { order_id = "o", total_value = 1 },
+      { { sku = "s", price = 1, quantity = 1, context = { 42 } } })
+      :find("items[1].context[1]: expected a table", 1, true))
+  end)
+
   it("returns integers as integers", function()
     local values = {
       core.version_num(), core.EINVAL, core.METHOD_GET, emitter:counter("tracked"), emitter:fd(),

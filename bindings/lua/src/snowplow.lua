@@ -574,22 +574,26 @@ function Tracker:dispatch(max)
 end
 
 -- Contexts: a list of snowplow.self_describing_json values or {schema=, data=} tables.
-local function add_contexts(ev, contexts, fn)
+-- `label` names the list in messages ("contexts" unless given); add(ev, sdjson)
+-- attaches one entity (the event's own contexts unless given).
+local function add_contexts(ev, contexts, fn, label, add)
   if contexts == nil then return end
-  check_table(contexts, fn, "contexts")
+  label = label or "contexts"
+  add = add or core.event_add_context
+  check_table(contexts, fn, label)
   for i = 1, #contexts do
     local c = contexts[i]
     if is_sdjson(c) then
-      core.event_add_context(ev, c.native)
+      add(ev, c.native)
     elseif type(c) == "table" then
-      local name = "contexts[" .. i .. "]"
+      local name = label .. "[" .. i .. "]"
       local sdj = core.sdjson_new(check_string(c.schema, fn, name .. ".schema"),
         to_json(check_table(c.data, fn, name .. ".data"), fn, name .. ".data"))
-      local ok, err = pcall(core.event_add_context, ev, sdj)
+      local ok, err = pcall(add, ev, sdj)
       core.sdjson_free(sdj) -- the event keeps its own reference
       if not ok then error(err, 0) end
     else
-      fail(fn .. ": contexts[" .. i .. "]: expected a table, got " .. type(c))
+      fail(fn .. ": " .. label .. "[" .. i .. "]: expected a table, got " .. type(c))
     end
   end
 end
@@ -714,8 +718,10 @@ end
 
 --- Ecommerce transaction: transaction {order_id=, total_value=, affiliation=,
 -- tax_value=, shipping=, city=, state=, country=, currency=}, items a list of
--- {sku=, price=, quantity=, name=, category=}. One `tr` event and one `ti`
--- event per item, sharing the contexts and timestamps; returns the `tr` id.
+-- {sku=, price=, quantity=, name=, category=, context=}. One `tr` event and one
+-- `ti` event per item, sharing the contexts and timestamps; an item's own
+-- `context` (a list like `contexts`) follows them in its `ti` event only.
+-- Returns the `tr` id.
 function Tracker:track_ecommerce_transaction(transaction, items, contexts, tstamp)
   local fn = "track_ecommerce_transaction"
   check_table(transaction, fn, "transaction")
@@ -743,8 +749,11 @@ function Tracker:track_ecommerce_transaction(transaction, items, contexts, tstam
     end
     if transaction.tax_value ~= nil then core.event_set_double(e, "tax_value", transaction.tax_value) end
     if transaction.shipping ~= nil then core.event_set_double(e, "shipping", transaction.shipping) end
-    for _, item in ipairs(items or {}) do
+    for i, item in ipairs(items or {}) do
       core.event_add_item(e, item.sku, item.price, item.quantity, item.name, item.category)
+      add_contexts(e, item.context, fn, "items[" .. i .. "].context", function(ev, sdj)
+        core.event_add_item_context(ev, i - 1, sdj)
+      end)
     end
   end, contexts, tstamp)
 end

@@ -408,14 +408,24 @@ class Timing(Event):
 # Keys an item dict may have. track_ecommerce_transaction of snowplow-tracker
 # overwrites order_id, currency, tstamp, event_subject and context of every
 # item with the transaction's: they are accepted and ignored here the same way.
-_ITEM_KEYS = {"sku", "price", "quantity", "name", "category"}
-_ITEM_IGNORED = {"order_id", "currency", "tstamp", "event_subject", "context", "tid"}
+_ITEM_KEYS = {"sku", "price", "quantity", "name", "category", "context"}
+_ITEM_IGNORED = {"order_id", "currency", "tstamp", "event_subject", "tid"}
+
+
+def _check_item_context(i, context):
+    """An item's own context list, checked like an event's."""
+    try:
+        return _check_context(context)
+    except TypeError as exc:
+        raise TypeError("items[%d].%s" % (i, exc)) from None
 
 
 class EcommerceTransaction(Event):
     """Ecommerce transaction: one `tr` event and one `ti` event per item (dicts
-    with sku, price, quantity and optionally name, category). The items share
-    the transaction's order id, currency, timestamps, subject and context."""
+    with sku, price, quantity and optionally name, category and context, a list
+    of SelfDescribingJson for that item's event). The items share the
+    transaction's order id, currency, timestamps and subject; each item's event
+    carries the transaction's context followed by its own."""
 
     _OPTIONAL_STR = ("affiliation", "city", "state", "country", "currency")
 
@@ -445,7 +455,8 @@ class EcommerceTransaction(Event):
                 _core.check_number("items[%d].price" % i, item.get("price"), True),
                 _core.check_int("items[%d].quantity" % i, item.get("quantity"), True),
                 _core.check_str("items[%d].name" % i, item.get("name")),
-                _core.check_str("items[%d].category" % i, item.get("category")))
+                _core.check_str("items[%d].category" % i, item.get("category")),
+                _check_item_context(i, item.get("context")))
 
     def _new_c(self, encoder):
         total = _core.check_number("total_value", self.total_value, True)
@@ -470,6 +481,12 @@ class EcommerceTransaction(Event):
             for field, value in strings:
                 if value is not None:
                     _c.event_set_string(ev, field, value)
-            for sku, price, quantity, name, category in checked:
+            for index, (sku, price, quantity, name, category, context) in enumerate(checked):
                 _c.event_add_item(ev, sku, float(price), quantity, name, category)
+                for entity in context:
+                    sd = entity._new_c(encoder)
+                    try:
+                        _c.event_add_item_context(ev, index, sd)
+                    finally:
+                        _c.sdjson_free(sd)
         return _fill(ev, build)

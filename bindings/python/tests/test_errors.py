@@ -44,6 +44,9 @@ def sd(data, schema=TEST_EVENT):
      "items[0].quantity must be int"),
     (EcommerceTransaction("o", 1, items=[{"sku": "s", "price": 1, "quantity": 1, "x": 1}]),
      "items[0] has unknown keys: x"),
+    (EcommerceTransaction("o", 1, items=[{"sku": "s", "price": 1, "quantity": 1,
+                                          "context": [{"schema": TEST_ENTITY}]}]),
+     "items[0].context[0] must be SelfDescribingJson"),
     (AddToCart("s", None), "quantity must be int or float"),
 ])
 def test_wrong_types_raise_type_error(tracker, event, message):

@@ -185,7 +185,8 @@ def test_ecommerce_transaction_and_items(collector, method, base64_on):
                       encode_base64=base64_on)
     event = EcommerceTransaction(
         "order-1", 12.5, "aff", 1.5, 2, "Kraków", "MA", "PL", "PLN",
-        items=[{"sku": "a", "price": 7.99, "quantity": 2, "name": "A", "category": "X"},
+        items=[{"sku": "a", "price": 7.99, "quantity": 2, "name": "A", "category": "X",
+                "context": [entity(8)]},
                {"sku": "b", "price": 3, "quantity": 1}],
         context=[entity(7)], true_timestamp=1700000000000)
     eid = tracker.track(event)
@@ -205,6 +206,10 @@ def test_ecommerce_transaction_and_items(collector, method, base64_on):
                                 ("ti", "order-1", "b", "3", "1", "PLN", "1700000000000")]
     assert items[0]["ti_nm"] == "A" and items[0]["ti_ca"] == "X"
     assert "ti_nm" not in items[1]
+    # each item: the transaction's context, then its own (as the item's "context")
+    by_sku = {r["raw"]["ti_sk"]: r for e, r in records.items() if e != eid}
+    check_contexts(by_sku["a"], base64_on, [entity(7), entity(8)])
+    check_contexts(by_sku["b"], base64_on, [entity(7)])
     assert len({tr["eid"], items[0]["eid"], items[1]["eid"]}) == 3
     assert tr["dtm"] == items[0]["dtm"] == items[1]["dtm"]
 

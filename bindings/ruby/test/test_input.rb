@@ -62,12 +62,25 @@ class TestInput < Minitest::Test
     assert_argument_error(/unknown keys colour/) do
       @tracker.track_ecommerce_transaction({ "order_id" => "o", "total_value" => 1, "colour" => "red" }, [])
     end
-    assert_argument_error(/per-item contexts/) do
+    assert_argument_error(/items\[0\]: context\[0\]: expected a Snowplow::SelfDescribingJson/) do
       @tracker.track_ecommerce_transaction({ "order_id" => "o", "total_value" => 1 },
-                                           [{ "sku" => "s", "price" => 1, "quantity" => 1, "context" => [] }])
+                                           [{ "sku" => "s", "price" => 1, "quantity" => 1, "context" => [{}] }])
     end
     assert_argument_error(/data: expected a Hash/) { Snowplow::SelfDescribingJson.new(ENTITY, [1]) }
     assert_raises(TypeError) { Snowplow::Native.event_page_view_new(42, nil, nil) }
+  end
+
+  def test_items_carry_their_own_contexts_after_the_transactions
+    tx = Snowplow::SelfDescribingJson.new(ENTITY, { "id" => "tx" })
+    own = Snowplow::SelfDescribingJson.new(ENTITY, { "id" => "item-a" })
+    @tracker.track_ecommerce_transaction({ "order_id" => "o-1", "total_value" => 3 },
+                                         [{ "sku" => "a", "price" => 1, "quantity" => 1, "context" => [own] },
+                                          { "sku" => "b", "price" => 2, "quantity" => 1 }], [tx])
+    assert @tracker.flush(false, timeout: 60)
+    ids = collector.good.to_h do |r|
+      [r.dig("event", "ti_sk") || "tr", r.dig("event", "contexts").map { |c| c.dig("data", "id") }]
+    end
+    assert_equal({ "tr" => ["tx"], "a" => %w[tx item-a], "b" => ["tx"] }, ids)
   end
 
   def test_bad_text

@@ -192,10 +192,23 @@ SNOWPLOW_API int snowplow_event_add_item(snowplow_event *event, const char *sku,
 
 /**
  * Attach a context entity. The event takes its own reference to `context`.
- * Contexts are sent in the order added. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ENOMEM.
+ * Contexts are sent in the order added; a transaction's items carry them too.
+ * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ENOMEM.
  */
 SNOWPLOW_API int snowplow_event_add_context(snowplow_event *event,
                                             const snowplow_sdjson *context);
+
+/**
+ * Attach a context entity to item `item_index` (0-based, in the order of
+ * snowplow_event_add_item()) of an ECOMMERCE_TRANSACTION, as the official
+ * trackers' per-item `context` does. The item's `ti` event carries the
+ * transaction's contexts followed by its own, in the order added. The event
+ * takes its own reference to `context`.
+ * Errors: SNOWPLOW_EINVAL (NULL event or context), SNOWPLOW_EFIELD (not a
+ * transaction), SNOWPLOW_ERANGE (no such item), SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_event_add_item_context(snowplow_event *event, size_t item_index,
+                                                 const snowplow_sdjson *context);
 
 /**
  * Set the true timestamp (`ttm`), milliseconds since the epoch; must be >= 0.

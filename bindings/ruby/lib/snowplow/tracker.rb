@@ -128,7 +128,8 @@ module Snowplow
     # transaction: {"order_id" =>, "total_value" =>, "affiliation", "tax_value",
     # "shipping", "city", "state", "country", "currency"}; items: [{"sku" =>,
     # "price" =>, "quantity" =>, "name", "category"}]. Keys may be Strings or
-    # Symbols. Items share the transaction's contexts and timestamps.
+    # Symbols. Items share the transaction's contexts and timestamps; an item's
+    # own "context" (an Array of SelfDescribingJson) is sent after them.
     def track_ecommerce_transaction(transaction, items, context = nil, tstamp = nil)
       tr = hash_arg(transaction, "transaction", TRANSACTION_KEYS)
       %w[order_id total_value].each do |k|
@@ -293,17 +294,31 @@ module Snowplow
       %w[sku price quantity].each do |k|
         raise ArgumentError, "track_ecommerce_transaction: items[#{index}]: #{k} is required" if item[k].nil?
       end
-      unless item["context"].nil?
-        # libsnowplow sends the transaction's contexts with every item; an item
-        # of its own contexts cannot be expressed (yet), and dropping them
-        # silently would lose data.
-        raise ArgumentError, "track_ecommerce_transaction: items[#{index}]: context: per-item contexts " \
-                             "are not supported; pass contexts for the whole transaction"
-      end
       Native.event_add_item(ev, str(item["sku"], "sku"),
                             Convert.number(item["price"], "track_ecommerce_transaction: items[#{index}]: price"),
                             Convert.integer(item["quantity"], "track_ecommerce_transaction: items[#{index}]: quantity"),
                             str(item["name"], "name"), str(item["category"], "category"))
+      add_item_contexts(ev, item["context"], index)
+    end
+
+    # An item's own "context" (as in 0.6.1): its `ti` event carries the
+    # transaction's contexts, then these.
+    def add_item_contexts(ev, context, index)
+      return if context.nil?
+
+      name = "track_ecommerce_transaction: items[#{index}]: context"
+      raise ArgumentError, "#{name}: expected an Array of Snowplow::SelfDescribingJson, got #{context.class}" unless context.is_a?(Array)
+
+      context.each_with_index do |c, i|
+        raise ArgumentError, "#{name}[#{i}]: expected a Snowplow::SelfDescribingJson, got #{c.class}" unless c.is_a?(SelfDescribingJson)
+
+        sdj = c.to_native
+        begin
+          Native.event_add_item_context(ev, index, sdj)
+        ensure
+          Native.sdjson_free(sdj) # the event holds its own reference
+        end
+      end
     end
 
     # Finish the event (fields in the block, then contexts and timestamp),
