@@ -376,6 +376,19 @@ int snowplow_event_add_item(snowplow_event *event, const char *sku, double price
     return SNOWPLOW_OK;
 }
 
+/* Append a reference to `context` to a list of contexts. */
+static int append_context(snowplow_sdjson ***list, size_t *n, const snowplow_sdjson *context,
+                          const char *fn)
+{
+    snowplow_sdjson **grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (grown == NULL)
+        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+    *list = grown;
+    sp_sdjson_ref(context);
+    grown[(*n)++] = (snowplow_sdjson *)context;
+    return SNOWPLOW_OK;
+}
+
 int snowplow_event_add_context(snowplow_event *event, const snowplow_sdjson *context)
 {
     static const char fn[] = "snowplow_event_add_context";
@@ -383,14 +396,7 @@ int snowplow_event_add_context(snowplow_event *event, const snowplow_sdjson *con
         return sp_error_set(SNOWPLOW_EINVAL, "%s: event: must not be NULL", fn);
     if (context == NULL)
         return sp_error_set(SNOWPLOW_EINVAL, "%s: context: must not be NULL", fn);
-    snowplow_sdjson **grown =
-        realloc(event->contexts, (event->n_contexts + 1) * sizeof *grown);
-    if (grown == NULL)
-        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
-    event->contexts = grown;
-    sp_sdjson_ref(context);
-    event->contexts[event->n_contexts++] = (snowplow_sdjson *)context;
-    return SNOWPLOW_OK;
+    return append_context(&event->contexts, &event->n_contexts, context, fn);
 }
 
 int snowplow_event_add_item_context(snowplow_event *event, size_t item_index,
@@ -409,13 +415,7 @@ int snowplow_event_add_item_context(snowplow_event *event, size_t item_index,
                             "%s: item_index: %zu, but the transaction has %zu item(s)", fn,
                             item_index, event->n_items);
     sp_item *item = &event->items[item_index];
-    snowplow_sdjson **grown = realloc(item->contexts, (item->n_contexts + 1) * sizeof *grown);
-    if (grown == NULL)
-        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
-    item->contexts = grown;
-    sp_sdjson_ref(context);
-    item->contexts[item->n_contexts++] = (snowplow_sdjson *)context;
-    return SNOWPLOW_OK;
+    return append_context(&item->contexts, &item->n_contexts, context, fn);
 }
 
 static int set_timestamp(snowplow_event *ev, const char *fn, int64_t ms, int *has,
