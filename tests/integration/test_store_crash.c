@@ -15,10 +15,10 @@
 
 #include "snowplow.h"
 #include "store.h"
+#include "sp_test_util.h"
 
 #if SNOWPLOW_HAVE_SQLITE
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -33,41 +33,8 @@
 #define REPORTED_GROUP 100
 #define LATER_GROUP 2000
 
-typedef struct fixture {
-    char dir[64];
-    char path[96];
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/sp_store_crash_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/events.db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    if (d) {
-        struct dirent *e;
-        char child[256];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(child, sizeof child, "%s/%s", f->dir, e->d_name);
-                unlink(child);
-            }
-        }
-        closedir(d);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+/* Each test gets a fresh directory; `path` is the store file inside it. */
+typedef sp_test_tmpdir fixture;
 
 /* ------------------------------------------------------------------ the child */
 
@@ -293,10 +260,10 @@ static void test_killed_during_writes_keeps_whole_groups(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_killed_child_keeps_committed_events, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_killed_during_writes_keeps_whole_groups, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_killed_child_keeps_committed_events, sp_test_tmpdir_setup,
+                                        sp_test_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_killed_during_writes_keeps_whole_groups, sp_test_tmpdir_setup,
+                                        sp_test_tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sp_test_collector.h"
+#include "sp_test_util.h"
 #include "store.h"
 #include "test_emitter_helpers.h"
 
@@ -27,32 +28,6 @@
 #define FLUSH_MS 60000
 
 static sp_test_collector *collector;
-
-/* A fresh directory with the store path inside it. */
-typedef struct tmp_store {
-    char dir[64];
-    char path[96];
-} tmp_store;
-
-static void tmp_store_make(tmp_store *t)
-{
-    snprintf(t->dir, sizeof t->dir, "/tmp/sp_store_emitter_XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-    snprintf(t->path, sizeof t->path, "%s/events.db", t->dir);
-}
-
-static void tmp_store_remove(tmp_store *t)
-{
-    char p[128];
-    unlink(t->path);
-    snprintf(p, sizeof p, "%s-wal", t->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", t->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-journal", t->path);
-    unlink(p);
-    rmdir(t->dir);
-}
 
 static char *dead_url(void)
 {
@@ -196,8 +171,8 @@ static void read_all(int fd, void *buf, size_t len)
 static void test_kill9_then_restart(void **state)
 {
     (void)state;
-    tmp_store t;
-    tmp_store_make(&t);
+    sp_test_tmpdir t;
+    sp_test_tmpdir_make(&t, "sp_store_emitter");
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     pid_t pid = fork();
@@ -219,7 +194,7 @@ static void test_kill9_then_restart(void **state)
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
     deliver_backlog(t.path, eids, KILL_EVENTS);
-    tmp_store_remove(&t);
+    sp_test_tmpdir_remove(&t);
 }
 
 #define EXIT_EVENTS 300
@@ -229,8 +204,8 @@ static void test_kill9_then_restart(void **state)
 static void test_exit_without_close_keeps_events(void **state)
 {
     (void)state;
-    tmp_store t;
-    tmp_store_make(&t);
+    sp_test_tmpdir t;
+    sp_test_tmpdir_make(&t, "sp_store_emitter");
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     pid_t pid = fork();
@@ -264,7 +239,7 @@ static void test_exit_without_close_keeps_events(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 
     deliver_backlog(t.path, eids, EXIT_EVENTS);
-    tmp_store_remove(&t);
+    sp_test_tmpdir_remove(&t);
 }
 
 #define OUTAGE_EVENTS 200
@@ -272,8 +247,8 @@ static void test_exit_without_close_keeps_events(void **state)
 static void test_outage_spanning_restarts(void **state)
 {
     (void)state;
-    tmp_store t;
-    tmp_store_make(&t);
+    sp_test_tmpdir t;
+    sp_test_tmpdir_make(&t, "sp_store_emitter");
     assert_int_equal(sp_test_collector_fault(collector, "{\"status\":503}"), 0);
     th_recorder failed;
     th_recorder_init(&failed);
@@ -295,15 +270,15 @@ static void test_outage_spanning_restarts(void **state)
 
     sp_test_collector_reset(collector); /* healthy again, nothing received */
     deliver_backlog(t.path, eids, OUTAGE_EVENTS);
-    tmp_store_remove(&t);
+    sp_test_tmpdir_remove(&t);
 }
 
 /* GET emitters store the same JSON and send the backlog as GET requests. */
 static void test_get_backlog(void **state)
 {
     (void)state;
-    tmp_store t;
-    tmp_store_make(&t);
+    sp_test_tmpdir t;
+    sp_test_tmpdir_make(&t, "sp_store_emitter");
     char *url = dead_url();
     snowplow_emitter_options *o = store_options(url, t.path, 0, NULL, NULL);
     assert_int_equal(snowplow_emitter_options_set_method(o, SNOWPLOW_METHOD_GET), 0);
@@ -318,14 +293,14 @@ static void test_get_backlog(void **state)
     snowplow_emitter_free(em);
     free(url);
     deliver_backlog_with(t.path, eids, 20, SNOWPLOW_METHOD_GET);
-    tmp_store_remove(&t);
+    sp_test_tmpdir_remove(&t);
 }
 
 static void test_unusable_files(void **state)
 {
     (void)state;
-    tmp_store t;
-    tmp_store_make(&t);
+    sp_test_tmpdir t;
+    sp_test_tmpdir_make(&t, "sp_store_emitter");
     char *url = dead_url();
 
     /* Not a database: refused, named, left untouched. */
@@ -370,7 +345,7 @@ static void test_unusable_files(void **state)
     assert_int_equal(snowplow_emitter_store_sync(NULL, 1000), SNOWPLOW_EINVAL);
     snowplow_emitter_free(em);
     free(url);
-    tmp_store_remove(&t);
+    sp_test_tmpdir_remove(&t);
 }
 
 #define LIMIT_EVENTS 200
@@ -406,8 +381,8 @@ static bool recorded_final(th_recorder *r, const char *eid)
 static void test_max_events_at_close(void **state)
 {
     (void)state;
-    tmp_store t;
-    tmp_store_make(&t);
+    sp_test_tmpdir t;
+    sp_test_tmpdir_make(&t, "sp_store_emitter");
     char *url = dead_url();
     th_recorder failed;
     th_recorder_init(&failed);
@@ -435,7 +410,7 @@ static void test_max_events_at_close(void **state)
     free(url);
 
     deliver_backlog(t.path, eids + (LIMIT_EVENTS - LIMIT_KEPT), LIMIT_KEPT);
-    tmp_store_remove(&t);
+    sp_test_tmpdir_remove(&t);
 }
 
 int main(void)

@@ -9,30 +9,7 @@
 
 #include "emitter_impl.h"
 #include "snowplow.h"
-
-/* The last error has `code` and its message contains every given part. */
-static void expect_error(int rc, int code, const char *part1, const char *part2)
-{
-    assert_int_equal(rc, code);
-    assert_int_equal(snowplow_error_last_code(), code);
-    const char *msg = snowplow_error_last();
-    if (!strstr(msg, part1) || (part2 && !strstr(msg, part2)))
-        fail_msg("message '%s' lacks '%s' / '%s'", msg, part1, part2 ? part2 : "");
-}
-
-static int setup(void **state)
-{
-    snowplow_emitter_options *o = NULL;
-    assert_int_equal(snowplow_emitter_options_new(&o), 0);
-    *state = o;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    snowplow_emitter_options_free(*state);
-    return 0;
-}
+#include "sp_test_util.h"
 
 static void test_defaults(void **state)
 {
@@ -62,30 +39,31 @@ static void test_defaults(void **state)
 static void test_delivery_settings(void **state)
 {
     snowplow_emitter_options *o = *state;
-    expect_error(snowplow_emitter_options_set_buffer_capacity(o, 0, 0), SNOWPLOW_ERANGE,
-                 "snowplow_emitter_options_set_buffer_capacity: max_events", NULL);
-    expect_error(snowplow_emitter_options_set_buffer_capacity(o, 10, 100), SNOWPLOW_ERANGE,
-                 "snowplow_emitter_options_set_buffer_capacity: max_bytes: 100", NULL);
-    expect_error(snowplow_emitter_options_set_buffer_capacity(NULL, 10, 0), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_buffer_capacity: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_buffer_capacity(o, 0, 0), SNOWPLOW_ERANGE,
+                         "snowplow_emitter_options_set_buffer_capacity: max_events", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_buffer_capacity(o, 10, 100), SNOWPLOW_ERANGE,
+                         "snowplow_emitter_options_set_buffer_capacity: max_bytes: 100", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_buffer_capacity(NULL, 10, 0), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_buffer_capacity: options", NULL);
     assert_int_equal(snowplow_emitter_options_set_buffer_capacity(o, 5, 4096), 0);
     assert_int_equal(o->queue_capacity, 5);
     assert_int_equal(o->queue_max_bytes, 4096);
     assert_int_equal(snowplow_emitter_options_set_buffer_capacity(o, 7, 0), 0);
     assert_int_equal(o->queue_max_bytes, 64 * 1024 * 1024); /* 0: the default */
 
-    expect_error(snowplow_emitter_options_set_full_policy(o, (snowplow_full_policy)7, 0),
-                 SNOWPLOW_EINVAL, "snowplow_emitter_options_set_full_policy: policy", "7");
-    expect_error(snowplow_emitter_options_set_full_policy(NULL, SNOWPLOW_FULL_BLOCK, 0),
-                 SNOWPLOW_EINVAL, "snowplow_emitter_options_set_full_policy: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_full_policy(o, (snowplow_full_policy)7, 0),
+                         SNOWPLOW_EINVAL, "snowplow_emitter_options_set_full_policy: policy", "7");
+    sp_test_assert_error(snowplow_emitter_options_set_full_policy(NULL, SNOWPLOW_FULL_BLOCK, 0),
+                         SNOWPLOW_EINVAL, "snowplow_emitter_options_set_full_policy: options",
+                         NULL);
     assert_int_equal(snowplow_emitter_options_set_full_policy(o, SNOWPLOW_FULL_BLOCK, 250), 0);
     assert_int_equal(o->full_policy, SNOWPLOW_FULL_BLOCK);
     assert_int_equal(o->block_timeout_ms, 250);
 
-    expect_error(snowplow_emitter_options_set_result_queue(o, 1000001), SNOWPLOW_ERANGE,
-                 "snowplow_emitter_options_set_result_queue: capacity: 1000001", NULL);
-    expect_error(snowplow_emitter_options_set_result_queue(NULL, 1), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_result_queue: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_result_queue(o, 1000001), SNOWPLOW_ERANGE,
+                         "snowplow_emitter_options_set_result_queue: capacity: 1000001", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_result_queue(NULL, 1), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_result_queue: options", NULL);
     assert_int_equal(snowplow_emitter_options_set_result_queue(o, 1000000), 0);
     assert_int_equal(snowplow_emitter_options_set_result_queue(o, 0), 0);
     assert_int_equal(o->result_queue_capacity, 0);
@@ -94,49 +72,54 @@ static void test_delivery_settings(void **state)
 static void test_new_needs_out(void **state)
 {
     (void)state;
-    expect_error(snowplow_emitter_options_new(NULL), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_new: out", NULL);
+    sp_test_assert_error(snowplow_emitter_options_new(NULL), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_new: out", NULL);
     snowplow_emitter_options_free(NULL); /* ignored */
 }
 
 static void test_null_options_everywhere(void **state)
 {
     (void)state;
-    expect_error(snowplow_emitter_options_set_endpoint(NULL, "localhost"), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_endpoint: options", NULL);
-    expect_error(snowplow_emitter_options_set_protocol(NULL, "http"), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_protocol: options", NULL);
-    expect_error(snowplow_emitter_options_set_port(NULL, 80), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_port: options", NULL);
-    expect_error(snowplow_emitter_options_set_method(NULL, SNOWPLOW_METHOD_GET),
-                 SNOWPLOW_EINVAL, "snowplow_emitter_options_set_method: options", NULL);
-    expect_error(snowplow_emitter_options_set_post_path(NULL, "/x"), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_post_path: options", NULL);
-    expect_error(snowplow_emitter_options_set_thread_count(NULL, 2), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_thread_count: options", NULL);
-    expect_error(snowplow_emitter_options_set_batch_size(NULL, 2), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_batch_size: options", NULL);
-    expect_error(snowplow_emitter_options_set_byte_limit(NULL, 5000), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_byte_limit: options", NULL);
-    expect_error(snowplow_emitter_options_set_linger_ms(NULL, 5), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_linger_ms: options", NULL);
-    expect_error(snowplow_emitter_options_set_connect_timeout_ms(NULL, 5), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_connect_timeout_ms: options", NULL);
-    expect_error(snowplow_emitter_options_set_request_timeout_ms(NULL, 5), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_request_timeout_ms: options", NULL);
-    expect_error(snowplow_emitter_options_set_on_success(NULL, NULL, NULL), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_on_success: options", NULL);
-    expect_error(snowplow_emitter_options_set_on_failure(NULL, NULL, NULL), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_options_set_on_failure: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(NULL, "localhost"), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_endpoint: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_protocol(NULL, "http"), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_protocol: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_port(NULL, 80), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_port: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_method(NULL, SNOWPLOW_METHOD_GET),
+                         SNOWPLOW_EINVAL, "snowplow_emitter_options_set_method: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_post_path(NULL, "/x"), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_post_path: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_thread_count(NULL, 2), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_thread_count: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_batch_size(NULL, 2), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_batch_size: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_byte_limit(NULL, 5000), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_byte_limit: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_linger_ms(NULL, 5), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_linger_ms: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_connect_timeout_ms(NULL, 5), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_connect_timeout_ms: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_request_timeout_ms(NULL, 5), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_request_timeout_ms: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_on_success(NULL, NULL, NULL), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_on_success: options", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_on_failure(NULL, NULL, NULL), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_options_set_on_failure: options", NULL);
 }
 
 static void test_endpoint_accepted(void **state)
 {
     snowplow_emitter_options *o = *state;
     static const char *const good[] = {
-        "localhost",          "localhost:9090",        "127.0.0.1:1",
-        "collector.example:65535", "http://127.0.0.1:9090/", "https://c.example.com/prefix",
-        "[::1]:8080",         "HTTP://upper.example",
+        "localhost",
+        "localhost:9090",
+        "127.0.0.1:1",
+        "collector.example:65535",
+        "http://127.0.0.1:9090/",
+        "https://c.example.com/prefix",
+        "[::1]:8080",
+        "HTTP://upper.example",
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         int rc = snowplow_emitter_options_set_endpoint(o, good[i]);
@@ -150,28 +133,30 @@ static void test_endpoint_refused(void **state)
 {
     snowplow_emitter_options *o = *state;
     static const char fn[] = "snowplow_emitter_options_set_endpoint: endpoint";
-    expect_error(snowplow_emitter_options_set_endpoint(o, NULL), SNOWPLOW_EINVAL, fn, "NULL");
-    expect_error(snowplow_emitter_options_set_endpoint(o, ""), SNOWPLOW_EURL, fn, "empty");
-    expect_error(snowplow_emitter_options_set_endpoint(o, "http://"), SNOWPLOW_EURL, fn, "host");
-    expect_error(snowplow_emitter_options_set_endpoint(o, "http://:9090"), SNOWPLOW_EURL, fn,
-                 "host");
-    expect_error(snowplow_emitter_options_set_endpoint(o, "ftp://collector.example"),
-                 SNOWPLOW_EURL, fn, "scheme");
-    expect_error(snowplow_emitter_options_set_endpoint(o, "localhost:0"), SNOWPLOW_EURL, fn,
-                 "port");
-    expect_error(snowplow_emitter_options_set_endpoint(o, "localhost:65536"), SNOWPLOW_EURL, fn,
-                 "port");
-    expect_error(snowplow_emitter_options_set_endpoint(o, "localhost:abc"), SNOWPLOW_EURL, fn,
-                 "port");
-    expect_error(snowplow_emitter_options_set_endpoint(o, "local host"), SNOWPLOW_EURL, fn,
-                 "space");
-    expect_error(snowplow_emitter_options_set_endpoint(o, "host\xff"), SNOWPLOW_EUTF8, fn,
-                 "UTF-8");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, NULL), SNOWPLOW_EINVAL, fn,
+                         "NULL");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, ""), SNOWPLOW_EURL, fn, "empty");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, "http://"), SNOWPLOW_EURL, fn,
+                         "host");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, "http://:9090"), SNOWPLOW_EURL,
+                         fn, "host");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, "ftp://collector.example"),
+                         SNOWPLOW_EURL, fn, "scheme");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, "localhost:0"), SNOWPLOW_EURL, fn,
+                         "port");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, "localhost:65536"), SNOWPLOW_EURL,
+                         fn, "port");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, "localhost:abc"), SNOWPLOW_EURL,
+                         fn, "port");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, "local host"), SNOWPLOW_EURL, fn,
+                         "space");
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, "host\xff"), SNOWPLOW_EUTF8, fn,
+                         "UTF-8");
     /* A refused endpoint leaves the options as they were. */
     assert_null(o->endpoint);
     assert_int_equal(snowplow_emitter_options_set_endpoint(o, "localhost:9090"), 0);
-    expect_error(snowplow_emitter_options_set_endpoint(o, "localhost:0"), SNOWPLOW_EURL, fn,
-                 NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_endpoint(o, "localhost:0"), SNOWPLOW_EURL, fn,
+                         NULL);
     assert_string_equal(o->endpoint, "localhost:9090");
 }
 
@@ -179,9 +164,11 @@ static void test_protocol(void **state)
 {
     snowplow_emitter_options *o = *state;
     static const char fn[] = "snowplow_emitter_options_set_protocol: protocol";
-    expect_error(snowplow_emitter_options_set_protocol(o, NULL), SNOWPLOW_EINVAL, fn, "NULL");
-    expect_error(snowplow_emitter_options_set_protocol(o, "ftp"), SNOWPLOW_EURL, fn, "'ftp'");
-    expect_error(snowplow_emitter_options_set_protocol(o, ""), SNOWPLOW_EURL, fn, NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_protocol(o, NULL), SNOWPLOW_EINVAL, fn,
+                         "NULL");
+    sp_test_assert_error(snowplow_emitter_options_set_protocol(o, "ftp"), SNOWPLOW_EURL, fn,
+                         "'ftp'");
+    sp_test_assert_error(snowplow_emitter_options_set_protocol(o, ""), SNOWPLOW_EURL, fn, NULL);
     assert_string_equal(o->protocol, "http");
     assert_int_equal(snowplow_emitter_options_set_protocol(o, "HTTPS"), 0);
     assert_string_equal(o->protocol, "https");
@@ -193,8 +180,8 @@ static void test_port(void **state)
 {
     snowplow_emitter_options *o = *state;
     static const char fn[] = "snowplow_emitter_options_set_port: port";
-    expect_error(snowplow_emitter_options_set_port(o, -1), SNOWPLOW_EURL, fn, "-1");
-    expect_error(snowplow_emitter_options_set_port(o, 65536), SNOWPLOW_EURL, fn, "65536");
+    sp_test_assert_error(snowplow_emitter_options_set_port(o, -1), SNOWPLOW_EURL, fn, "-1");
+    sp_test_assert_error(snowplow_emitter_options_set_port(o, 65536), SNOWPLOW_EURL, fn, "65536");
     assert_int_equal(snowplow_emitter_options_set_port(o, 65535), 0);
     assert_int_equal(o->port, 65535);
     assert_int_equal(snowplow_emitter_options_set_port(o, 0), 0);
@@ -205,10 +192,10 @@ static void test_method(void **state)
 {
     snowplow_emitter_options *o = *state;
     static const char fn[] = "snowplow_emitter_options_set_method: method";
-    expect_error(snowplow_emitter_options_set_method(o, (snowplow_method)2), SNOWPLOW_EINVAL,
-                 fn, "2");
-    expect_error(snowplow_emitter_options_set_method(o, (snowplow_method)-1), SNOWPLOW_EINVAL,
-                 fn, NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_method(o, (snowplow_method)2),
+                         SNOWPLOW_EINVAL, fn, "2");
+    sp_test_assert_error(snowplow_emitter_options_set_method(o, (snowplow_method)-1),
+                         SNOWPLOW_EINVAL, fn, NULL);
     assert_int_equal(snowplow_emitter_options_set_method(o, SNOWPLOW_METHOD_GET), 0);
     assert_int_equal(o->method, SNOWPLOW_METHOD_GET);
 }
@@ -217,11 +204,15 @@ static void test_post_path(void **state)
 {
     snowplow_emitter_options *o = *state;
     static const char fn[] = "snowplow_emitter_options_set_post_path: path";
-    expect_error(snowplow_emitter_options_set_post_path(o, NULL), SNOWPLOW_EINVAL, fn, "NULL");
-    expect_error(snowplow_emitter_options_set_post_path(o, "tp2"), SNOWPLOW_EURL, fn, "'/'");
-    expect_error(snowplow_emitter_options_set_post_path(o, ""), SNOWPLOW_EURL, fn, "'/'");
-    expect_error(snowplow_emitter_options_set_post_path(o, "/a b"), SNOWPLOW_EURL, fn, "space");
-    expect_error(snowplow_emitter_options_set_post_path(o, "/a?b=1"), SNOWPLOW_EURL, fn, "'?'");
+    sp_test_assert_error(snowplow_emitter_options_set_post_path(o, NULL), SNOWPLOW_EINVAL, fn,
+                         "NULL");
+    sp_test_assert_error(snowplow_emitter_options_set_post_path(o, "tp2"), SNOWPLOW_EURL, fn,
+                         "'/'");
+    sp_test_assert_error(snowplow_emitter_options_set_post_path(o, ""), SNOWPLOW_EURL, fn, "'/'");
+    sp_test_assert_error(snowplow_emitter_options_set_post_path(o, "/a b"), SNOWPLOW_EURL, fn,
+                         "space");
+    sp_test_assert_error(snowplow_emitter_options_set_post_path(o, "/a?b=1"), SNOWPLOW_EURL, fn,
+                         "'?'");
     assert_string_equal(o->post_path, "/com.snowplowanalytics.snowplow/tp2");
     assert_int_equal(snowplow_emitter_options_set_post_path(o, "/custom/tp2"), 0);
     assert_string_equal(o->post_path, "/custom/tp2");
@@ -230,43 +221,43 @@ static void test_post_path(void **state)
 static void test_numeric_ranges(void **state)
 {
     snowplow_emitter_options *o = *state;
-    expect_error(snowplow_emitter_options_set_thread_count(o, 0), SNOWPLOW_ERANGE,
-                 "snowplow_emitter_options_set_thread_count: thread_count", "1..64");
-    expect_error(snowplow_emitter_options_set_thread_count(o, 65), SNOWPLOW_ERANGE,
-                 "thread_count: 65", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_thread_count(o, 0), SNOWPLOW_ERANGE,
+                         "snowplow_emitter_options_set_thread_count: thread_count", "1..64");
+    sp_test_assert_error(snowplow_emitter_options_set_thread_count(o, 65), SNOWPLOW_ERANGE,
+                         "thread_count: 65", NULL);
     assert_int_equal(snowplow_emitter_options_set_thread_count(o, 64), 0);
     assert_int_equal(o->thread_count, 64);
 
-    expect_error(snowplow_emitter_options_set_batch_size(o, 0), SNOWPLOW_ERANGE,
-                 "snowplow_emitter_options_set_batch_size: batch_size", "1..10000");
-    expect_error(snowplow_emitter_options_set_batch_size(o, 10001), SNOWPLOW_ERANGE,
-                 "batch_size: 10001", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_batch_size(o, 0), SNOWPLOW_ERANGE,
+                         "snowplow_emitter_options_set_batch_size: batch_size", "1..10000");
+    sp_test_assert_error(snowplow_emitter_options_set_batch_size(o, 10001), SNOWPLOW_ERANGE,
+                         "batch_size: 10001", NULL);
     assert_int_equal(snowplow_emitter_options_set_batch_size(o, 10000), 0);
     assert_int_equal(o->batch_size, 10000);
 
-    expect_error(snowplow_emitter_options_set_byte_limit(o, 1023), SNOWPLOW_ERANGE,
-                 "snowplow_emitter_options_set_byte_limit: byte_limit", "1024");
-    expect_error(snowplow_emitter_options_set_byte_limit(o, 0), SNOWPLOW_ERANGE, "byte_limit: 0",
-                 NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_byte_limit(o, 1023), SNOWPLOW_ERANGE,
+                         "snowplow_emitter_options_set_byte_limit: byte_limit", "1024");
+    sp_test_assert_error(snowplow_emitter_options_set_byte_limit(o, 0), SNOWPLOW_ERANGE,
+                         "byte_limit: 0", NULL);
     assert_int_equal(snowplow_emitter_options_set_byte_limit(o, 1024), 0);
     assert_int_equal(o->byte_limit, 1024);
 
-    expect_error(snowplow_emitter_options_set_linger_ms(o, -1), SNOWPLOW_ERANGE,
-                 "snowplow_emitter_options_set_linger_ms: linger_ms", "-1");
-    expect_error(snowplow_emitter_options_set_linger_ms(o, 60001), SNOWPLOW_ERANGE,
-                 "linger_ms: 60001", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_linger_ms(o, -1), SNOWPLOW_ERANGE,
+                         "snowplow_emitter_options_set_linger_ms: linger_ms", "-1");
+    sp_test_assert_error(snowplow_emitter_options_set_linger_ms(o, 60001), SNOWPLOW_ERANGE,
+                         "linger_ms: 60001", NULL);
     assert_int_equal(snowplow_emitter_options_set_linger_ms(o, 0), 0);
     assert_int_equal(o->linger_ms, 0);
 
-    expect_error(snowplow_emitter_options_set_connect_timeout_ms(o, 0), SNOWPLOW_ERANGE,
-                 "snowplow_emitter_options_set_connect_timeout_ms: timeout_ms", "0");
-    expect_error(snowplow_emitter_options_set_connect_timeout_ms(o, -100), SNOWPLOW_ERANGE,
-                 "timeout_ms: -100", NULL);
+    sp_test_assert_error(snowplow_emitter_options_set_connect_timeout_ms(o, 0), SNOWPLOW_ERANGE,
+                         "snowplow_emitter_options_set_connect_timeout_ms: timeout_ms", "0");
+    sp_test_assert_error(snowplow_emitter_options_set_connect_timeout_ms(o, -100), SNOWPLOW_ERANGE,
+                         "timeout_ms: -100", NULL);
     assert_int_equal(snowplow_emitter_options_set_connect_timeout_ms(o, 1), 0);
     assert_int_equal(o->connect_timeout_ms, 1);
 
-    expect_error(snowplow_emitter_options_set_request_timeout_ms(o, 0), SNOWPLOW_ERANGE,
-                 "snowplow_emitter_options_set_request_timeout_ms: timeout_ms", "0");
+    sp_test_assert_error(snowplow_emitter_options_set_request_timeout_ms(o, 0), SNOWPLOW_ERANGE,
+                         "snowplow_emitter_options_set_request_timeout_ms: timeout_ms", "0");
     assert_int_equal(snowplow_emitter_options_set_request_timeout_ms(o, 250), 0);
     assert_int_equal(o->request_timeout_ms, 250);
 }
@@ -295,13 +286,15 @@ static void test_callbacks(void **state)
 static void test_internal_hooks(void **state)
 {
     snowplow_emitter_options *o = *state;
-    expect_error(sp_emitter_options_set_queue_capacity(o, 0), SNOWPLOW_ERANGE, "capacity", NULL);
+    sp_test_assert_error(sp_emitter_options_set_queue_capacity(o, 0), SNOWPLOW_ERANGE, "capacity",
+                         NULL);
     assert_int_equal(sp_emitter_options_set_queue_capacity(o, 3), 0);
     assert_int_equal(o->queue_capacity, 3);
     sp_transport incomplete = {0};
-    expect_error(sp_emitter_options_set_transport(o, &incomplete), SNOWPLOW_EINVAL, "transport",
-                 NULL);
-    expect_error(sp_emitter_options_set_transport(o, NULL), SNOWPLOW_EINVAL, "transport", NULL);
+    sp_test_assert_error(sp_emitter_options_set_transport(o, &incomplete), SNOWPLOW_EINVAL,
+                         "transport", NULL);
+    sp_test_assert_error(sp_emitter_options_set_transport(o, NULL), SNOWPLOW_EINVAL, "transport",
+                         NULL);
 }
 
 static void test_emitter_new_consumes_and_checks(void **state)
@@ -311,16 +304,17 @@ static void test_emitter_new_consumes_and_checks(void **state)
     snowplow_emitter_options *o = NULL;
 
     assert_int_equal(snowplow_emitter_options_new(&o), 0);
-    expect_error(snowplow_emitter_new(NULL, o), SNOWPLOW_EINVAL, "snowplow_emitter_new: out",
-                 NULL); /* o consumed: the leak checker would see it otherwise */
+    sp_test_assert_error(snowplow_emitter_new(NULL, o), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_new: out",
+                         NULL); /* o consumed: the leak checker would see it otherwise */
 
-    expect_error(snowplow_emitter_new(&em, NULL), SNOWPLOW_EINVAL,
-                 "snowplow_emitter_new: options", NULL);
+    sp_test_assert_error(snowplow_emitter_new(&em, NULL), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_new: options", NULL);
     assert_null(em);
 
     assert_int_equal(snowplow_emitter_options_new(&o), 0);
-    expect_error(snowplow_emitter_new(&em, o), SNOWPLOW_EINVAL, "snowplow_emitter_new: options",
-                 "endpoint");
+    sp_test_assert_error(snowplow_emitter_new(&em, o), SNOWPLOW_EINVAL,
+                         "snowplow_emitter_new: options", "endpoint");
     assert_null(em);
 }
 
@@ -336,7 +330,8 @@ static void test_emitter_new_builds_urls(void **state)
     assert_int_equal(snowplow_emitter_options_set_protocol(o, "https"), 0);
     assert_int_equal(snowplow_emitter_options_set_port(o, 8443), 0);
     assert_int_equal(snowplow_emitter_new(&em, o), 0);
-    assert_string_equal(em->url, "https://collector.example:8443/com.snowplowanalytics.snowplow/tp2");
+    assert_string_equal(em->url,
+                        "https://collector.example:8443/com.snowplowanalytics.snowplow/tp2");
     snowplow_emitter_free(em);
 
     assert_int_equal(snowplow_emitter_options_new(&o), 0);
@@ -359,33 +354,37 @@ static void test_emitter_new_builds_urls(void **state)
     /* close is idempotent; flush after close is refused. */
     assert_int_equal(snowplow_emitter_close(em, 1000), 0);
     assert_int_equal(snowplow_emitter_close(em, 1000), 0);
-    expect_error(snowplow_emitter_flush(em, 1000), SNOWPLOW_ECLOSED, "snowplow_emitter_flush",
-                 "closed");
+    sp_test_assert_error(snowplow_emitter_flush(em, 1000), SNOWPLOW_ECLOSED,
+                         "snowplow_emitter_flush", "closed");
     snowplow_emitter_free(em);
 
-    expect_error(snowplow_emitter_flush(NULL, 0), SNOWPLOW_EINVAL, "snowplow_emitter_flush",
-                 "emitter");
-    expect_error(snowplow_emitter_close(NULL, 0), SNOWPLOW_EINVAL, "snowplow_emitter_close",
-                 "emitter");
+    sp_test_assert_error(snowplow_emitter_flush(NULL, 0), SNOWPLOW_EINVAL, "snowplow_emitter_flush",
+                         "emitter");
+    sp_test_assert_error(snowplow_emitter_close(NULL, 0), SNOWPLOW_EINVAL, "snowplow_emitter_close",
+                         "emitter");
     snowplow_emitter_free(NULL);
 }
+
+/* A test with a fresh options object as its state. */
+#define WITH_OPTIONS(fn)                                                                           \
+    cmocka_unit_test_setup_teardown(fn, sp_test_options_setup, sp_test_options_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        WITH_OPTIONS(test_defaults),
         cmocka_unit_test(test_new_needs_out),
         cmocka_unit_test(test_null_options_everywhere),
-        cmocka_unit_test_setup_teardown(test_endpoint_accepted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_endpoint_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_protocol, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_port, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_method, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_post_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_numeric_ranges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_callbacks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delivery_settings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_internal_hooks, setup, teardown),
+        WITH_OPTIONS(test_endpoint_accepted),
+        WITH_OPTIONS(test_endpoint_refused),
+        WITH_OPTIONS(test_protocol),
+        WITH_OPTIONS(test_port),
+        WITH_OPTIONS(test_method),
+        WITH_OPTIONS(test_post_path),
+        WITH_OPTIONS(test_numeric_ranges),
+        WITH_OPTIONS(test_callbacks),
+        WITH_OPTIONS(test_delivery_settings),
+        WITH_OPTIONS(test_internal_hooks),
         cmocka_unit_test(test_emitter_new_consumes_and_checks),
         cmocka_unit_test(test_emitter_new_builds_urls),
     };

@@ -14,21 +14,8 @@
 
 #include "emitter_impl.h"
 #include "snowplow.h"
+#include "sp_test_util.h"
 #include "transport.h"
-
-static int setup(void **state)
-{
-    snowplow_emitter_options *o = NULL;
-    assert_int_equal(snowplow_emitter_options_new(&o), 0);
-    *state = o;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    snowplow_emitter_options_free(*state);
-    return 0;
-}
 
 static void test_default_statuses(void **state)
 {
@@ -125,8 +112,8 @@ static void test_options_checked(void **state)
 {
     snowplow_emitter_options *o = *state;
     assert_int_equal(snowplow_emitter_options_set_retry(o, 0, 100, 0), SNOWPLOW_ERANGE);
-    assert_non_null(strstr(snowplow_error_last(),
-                           "snowplow_emitter_options_set_retry: base_delay_ms: 0"));
+    assert_non_null(
+        strstr(snowplow_error_last(), "snowplow_emitter_options_set_retry: base_delay_ms: 0"));
     assert_int_equal(snowplow_emitter_options_set_retry(o, 200, 100, 0), SNOWPLOW_ERANGE);
     assert_non_null(strstr(snowplow_error_last(), "max_delay_ms: 100"));
     assert_int_equal(snowplow_emitter_options_set_retry(o, 100, 200, -1), SNOWPLOW_ERANGE);
@@ -141,19 +128,22 @@ static void test_options_checked(void **state)
     assert_int_equal(snowplow_emitter_options_set_custom_retry_code(o, 600, 1), SNOWPLOW_ERANGE);
     assert_int_equal(snowplow_emitter_options_set_custom_retry_code(o, 500, 2), SNOWPLOW_EINVAL);
     assert_non_null(strstr(snowplow_error_last(), "retry: 2"));
-    assert_int_equal(snowplow_emitter_options_set_custom_retry_code(NULL, 500, 1),
-                     SNOWPLOW_EINVAL);
+    assert_int_equal(snowplow_emitter_options_set_custom_retry_code(NULL, 500, 1), SNOWPLOW_EINVAL);
 }
+
+/* A test with a fresh options object as its state. */
+#define WITH_OPTIONS(fn)                                                                           \
+    cmocka_unit_test_setup_teardown(fn, sp_test_options_setup, sp_test_options_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_default_statuses, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_custom_codes_override_both_ways, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backoff_grows_with_jitter_and_cap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retry_after_honoured_and_capped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retry_after_header_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_options_checked, setup, teardown),
+        WITH_OPTIONS(test_default_statuses),
+        WITH_OPTIONS(test_custom_codes_override_both_ways),
+        WITH_OPTIONS(test_backoff_grows_with_jitter_and_cap),
+        WITH_OPTIONS(test_retry_after_honoured_and_capped),
+        WITH_OPTIONS(test_retry_after_header_values),
+        WITH_OPTIONS(test_options_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

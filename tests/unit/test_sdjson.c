@@ -11,22 +11,16 @@
 
 #include "sdjson_internal.h"
 #include "snowplow.h"
+#include "sp_test_util.h"
 
 #define SCHEMA "iglu:com.acme/thing/jsonschema/1-0-0"
-
-static void assert_error(int rc, int code, const char *needle)
-{
-    assert_int_equal(rc, code);
-    assert_int_equal(snowplow_error_last_code(), code);
-    if (strstr(snowplow_error_last(), needle) == NULL)
-        fail_msg("message '%s' does not mention '%s'", snowplow_error_last(), needle);
-}
 
 static void builds_canonical_text(void **state)
 {
     (void)state;
     snowplow_sdjson *sdj = NULL;
-    assert_int_equal(snowplow_sdjson_new(&sdj, SCHEMA, " { \"a\" : [1, 2.0, \"x y\"],\n \"b\":null }"), 0);
+    assert_int_equal(
+        snowplow_sdjson_new(&sdj, SCHEMA, " { \"a\" : [1, 2.0, \"x y\"],\n \"b\":null }"), 0);
     assert_string_equal(snowplow_sdjson_schema(sdj), SCHEMA);
     /* whitespace between tokens goes, numbers and strings stay as written */
     assert_string_equal(snowplow_sdjson_data(sdj), "{\"a\":[1,2.0,\"x y\"],\"b\":null}");
@@ -48,14 +42,20 @@ static void refuses_bad_schemas(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "", "iglu:", "com.acme/thing/jsonschema/1-0-0", "iglu:com.acme/thing/jsonschema/1-0",
-        "iglu:com.acme/thing/jsonschema/1-0-x", "iglu:com acme/thing/jsonschema/1-0-0",
-        "iglu:com.acme/thing/jsonschema/1-0-0/", "http://com.acme/thing/jsonschema/1-0-0",
+        "",
+        "iglu:",
+        "com.acme/thing/jsonschema/1-0-0",
+        "iglu:com.acme/thing/jsonschema/1-0",
+        "iglu:com.acme/thing/jsonschema/1-0-x",
+        "iglu:com acme/thing/jsonschema/1-0-0",
+        "iglu:com.acme/thing/jsonschema/1-0-0/",
+        "http://com.acme/thing/jsonschema/1-0-0",
         "iglu:com.acme/th!ng/jsonschema/1-0-0",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snowplow_sdjson *sdj = (snowplow_sdjson *)1;
-        assert_error(snowplow_sdjson_new(&sdj, bad[i], "{}"), SNOWPLOW_ESCHEMA, "schema");
+        sp_test_assert_error(snowplow_sdjson_new(&sdj, bad[i], "{}"), SNOWPLOW_ESCHEMA, "schema",
+                             NULL);
         assert_null(sdj);
     }
 }
@@ -64,24 +64,34 @@ static void refuses_bad_json(void **state)
 {
     (void)state;
     snowplow_sdjson *sdj = NULL;
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":"), SNOWPLOW_EJSON, "invalid JSON");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{} trailing"), SNOWPLOW_EJSON, "invalid JSON");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "[1,2]"), SNOWPLOW_EJSON, "object");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "\"text\""), SNOWPLOW_EJSON, "object");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":1e400}"), SNOWPLOW_EJSON, "number");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\xc3\x28\"}"), SNOWPLOW_EUTF8,
-                 "UTF-8");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\\ud800\"}"), SNOWPLOW_EJSON,
-                 "invalid JSON");
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":"), SNOWPLOW_EJSON,
+                         "invalid JSON", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{} trailing"), SNOWPLOW_EJSON,
+                         "invalid JSON", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "[1,2]"), SNOWPLOW_EJSON, "object",
+                         NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "\"text\""), SNOWPLOW_EJSON, "object",
+                         NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":1e400}"), SNOWPLOW_EJSON,
+                         "number", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\xc3\x28\"}"), SNOWPLOW_EUTF8,
+                         "UTF-8", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\\ud800\"}"), SNOWPLOW_EJSON,
+                         "invalid JSON", NULL);
     /* cJSON tolerates these; RFC 8259 and the collector do not */
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":1}\x0c"), SNOWPLOW_EJSON, "after");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":01}"), SNOWPLOW_EJSON, "leading zero");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":[1,]}"), SNOWPLOW_EJSON, "unexpected");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\\x\"}"), SNOWPLOW_EJSON, "escape");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"x\ty\"}"), SNOWPLOW_EJSON, "control");
-    assert_error(snowplow_sdjson_new(&sdj, NULL, "{}"), SNOWPLOW_EINVAL, "schema");
-    assert_error(snowplow_sdjson_new(&sdj, SCHEMA, NULL), SNOWPLOW_EINVAL, "json");
-    assert_error(snowplow_sdjson_new(NULL, SCHEMA, "{}"), SNOWPLOW_EINVAL, "out");
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":1}\x0c"), SNOWPLOW_EJSON,
+                         "after", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":01}"), SNOWPLOW_EJSON,
+                         "leading zero", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":[1,]}"), SNOWPLOW_EJSON,
+                         "unexpected", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"\\x\"}"), SNOWPLOW_EJSON,
+                         "escape", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, "{\"a\":\"x\ty\"}"), SNOWPLOW_EJSON,
+                         "control", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, NULL, "{}"), SNOWPLOW_EINVAL, "schema", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(&sdj, SCHEMA, NULL), SNOWPLOW_EINVAL, "json", NULL);
+    sp_test_assert_error(snowplow_sdjson_new(NULL, SCHEMA, "{}"), SNOWPLOW_EINVAL, "out", NULL);
     assert_null(sdj);
 }
 
@@ -197,9 +207,12 @@ static void builds_from_cjson(void **state)
     cJSON_Delete(big);
 
     cJSON *arr = cJSON_CreateArray();
-    assert_error(snowplow_sdjson_new_cjson(&sdj, SCHEMA, arr), SNOWPLOW_EJSON, "object");
-    assert_error(snowplow_sdjson_new_cjson(&sdj, "nope", obj), SNOWPLOW_ESCHEMA, "schema");
-    assert_error(snowplow_sdjson_new_cjson(&sdj, SCHEMA, NULL), SNOWPLOW_EINVAL, "data");
+    sp_test_assert_error(snowplow_sdjson_new_cjson(&sdj, SCHEMA, arr), SNOWPLOW_EJSON, "object",
+                         NULL);
+    sp_test_assert_error(snowplow_sdjson_new_cjson(&sdj, "nope", obj), SNOWPLOW_ESCHEMA, "schema",
+                         NULL);
+    sp_test_assert_error(snowplow_sdjson_new_cjson(&sdj, SCHEMA, NULL), SNOWPLOW_EINVAL, "data",
+                         NULL);
     cJSON_Delete(arr);
     cJSON_Delete(obj);
 }

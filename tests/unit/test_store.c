@@ -11,10 +11,10 @@
 
 #include "snowplow.h"
 #include "store.h"
+#include "sp_test_util.h"
 
 #if SNOWPLOW_HAVE_SQLITE
 
-#include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -22,51 +22,7 @@
 #include <unistd.h>
 
 /* Each test gets a fresh directory; `path` is the store file inside it. */
-typedef struct fixture {
-    char dir[64];
-    char path[96];
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/sp_store_test_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/events.db", f->dir);
-    *state = f;
-    return 0;
-}
-
-/* Remove everything the test left in its directory (store, -wal, -shm, subfolders). */
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char child[512];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(child, sizeof child, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(child);
-        else
-            unlink(child);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    remove_tree(f->dir);
-    free(f);
-    return 0;
-}
+typedef sp_test_tmpdir fixture;
 
 static sp_store *open_ok(const fixture *f)
 {
@@ -906,7 +862,7 @@ static void test_fork_child_refused(void **state)
     sp_store_close(s);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, sp_test_tmpdir_setup, sp_test_tmpdir_teardown)
 
 int main(void)
 {
