@@ -29,6 +29,7 @@
 #include "error.h"
 #include "payload.h"
 #include "store.h"
+#include "util/array.h"
 #include "util/text.h"
 
 /* How long close waits for the unsent events to be written before it gives up
@@ -89,14 +90,8 @@ typedef struct sp_emitter_store_state {
 
 static int eid_vec_push(eid_vec *a, const char *eid)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        void *v = realloc(a->v, cap * sizeof *a->v);
-        if (!v)
-            return SNOWPLOW_ENOMEM;
-        a->v = v;
-        a->cap = cap;
-    }
+    if (sp_array_grow(&a->v, &a->cap, a->n, sizeof *a->v, 64) != 0)
+        return SNOWPLOW_ENOMEM;
     snprintf(a->v[a->n++], 37, "%s", eid);
     return 0;
 }
@@ -110,14 +105,8 @@ static void eid_vec_free(eid_vec *a)
 static int pending_push(pending_vec *p, const char *eid, int64_t created_ms, const char *text,
                         size_t len)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        void *v = realloc(p->v, cap * sizeof *p->v);
-        if (!v)
-            return SNOWPLOW_ENOMEM;
-        p->v = v;
-        p->cap = cap;
-    }
+    if (sp_array_grow(&p->v, &p->cap, p->n, sizeof *p->v, 64) != 0)
+        return SNOWPLOW_ENOMEM;
     size_t off = p->text.len;
     if (sp_strbuf_append(&p->text, text, len) < 0)
         return SNOWPLOW_ENOMEM;

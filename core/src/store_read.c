@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "util/array.h"
 #include "snowplow/common.h"
 #include "store_internal.h"
 
@@ -40,16 +41,8 @@ int sp_store_read_rows(sp_store *s, sqlite3_stmt *st, sp_store_event **out, size
     size_t count = 0, cap = 0;
     int err = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            sp_store_event *grown = realloc(rows, ncap * sizeof *rows);
-            if (!grown) {
-                err = SNOWPLOW_ENOMEM;
-                break;
-            }
-            rows = grown;
-            cap = ncap;
-        }
+        if ((err = sp_array_grow(&rows, &cap, count, sizeof *rows, 64)) != 0)
+            break;
         if ((err = copy_row(st, &rows[count])) != 0)
             break;
         count++;
