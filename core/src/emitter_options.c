@@ -197,30 +197,29 @@ int snowplow_emitter_options_set_linger_ms(snowplow_emitter_options *options, in
                             "snowplow_emitter_options_set_linger_ms", "linger_ms");
 }
 
+/* A timeout: at least 1 ms. */
+static int set_timeout_ms(int *field, int timeout_ms, const char *fn)
+{
+    if (timeout_ms < 1)
+        return sp_error_set(SNOWPLOW_ERANGE, "%s: timeout_ms: %d is below 1", fn, timeout_ms);
+    *field = timeout_ms;
+    return 0;
+}
+
 int snowplow_emitter_options_set_connect_timeout_ms(snowplow_emitter_options *options,
                                                     int timeout_ms)
 {
     CHECK_OPTIONS("snowplow_emitter_options_set_connect_timeout_ms");
-    if (timeout_ms < 1)
-        return sp_error_set(SNOWPLOW_ERANGE,
-                            "snowplow_emitter_options_set_connect_timeout_ms: timeout_ms: %d is "
-                            "below 1",
-                            timeout_ms);
-    options->connect_timeout_ms = timeout_ms;
-    return 0;
+    return set_timeout_ms(&options->connect_timeout_ms, timeout_ms,
+                          "snowplow_emitter_options_set_connect_timeout_ms");
 }
 
 int snowplow_emitter_options_set_request_timeout_ms(snowplow_emitter_options *options,
                                                     int timeout_ms)
 {
     CHECK_OPTIONS("snowplow_emitter_options_set_request_timeout_ms");
-    if (timeout_ms < 1)
-        return sp_error_set(SNOWPLOW_ERANGE,
-                            "snowplow_emitter_options_set_request_timeout_ms: timeout_ms: %d is "
-                            "below 1",
-                            timeout_ms);
-    options->request_timeout_ms = timeout_ms;
-    return 0;
+    return set_timeout_ms(&options->request_timeout_ms, timeout_ms,
+                          "snowplow_emitter_options_set_request_timeout_ms");
 }
 
 int snowplow_emitter_options_set_on_success(snowplow_emitter_options *options,
