@@ -17,14 +17,6 @@
 #include "emitter_options.h"
 #include "test_emitter_helpers.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SP_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SP_SANITIZED 1
-#endif
-#endif
-
 #define PRODUCERS 8
 #define SENDERS 4
 #ifdef SP_SANITIZED

@@ -26,14 +26,6 @@
 #include "sp_test_collector.h"
 #include "test_emitter_helpers.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SP_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SP_SANITIZED 1
-#endif
-#endif
-
 /* ---- the child side: set up, then return from main without closing ---- */
 
 static void *keep_tracking(void *arg)

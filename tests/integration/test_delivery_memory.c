@@ -17,14 +17,6 @@
 #include "sp_test_collector.h"
 #include "test_emitter_helpers.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SP_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SP_SANITIZED 1
-#endif
-#endif
-
 #define EVENTS 200000
 #define CAPACITY 1000
 #define CHUNK 2000

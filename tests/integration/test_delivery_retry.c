@@ -38,14 +38,7 @@ static void check_arrived(sp_test_collector *c, char eids[][37], int n, int min,
     cJSON *good = sp_test_collector_get(c, "/micro/good?fields=eid,e");
     assert_non_null(good);
     for (int i = 0; i < n; i++) {
-        int times = 0;
-        const cJSON *rec;
-        cJSON_ArrayForEach(rec, good)
-        {
-            const cJSON *eid = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "event"), "eid");
-            if (cJSON_IsString(eid) && strcmp(eid->valuestring, eids[i]) == 0)
-                times++;
-        }
+        int times = th_good_count_of(good, eids[i]);
         if (times < min || times > max)
             fail_msg("event %s arrived %d times, expected %d..%d", eids[i], times, min, max);
     }

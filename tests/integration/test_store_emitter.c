@@ -55,14 +55,7 @@ static void check_arrived_once(char (*eids)[37], int n, long total)
     assert_non_null(good);
     assert_int_equal(cJSON_GetArraySize(good), total);
     for (int i = 0; i < n; i++) {
-        int times = 0;
-        const cJSON *rec;
-        cJSON_ArrayForEach(rec, good)
-        {
-            const cJSON *eid = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "event"), "eid");
-            if (cJSON_IsString(eid) && strcmp(eid->valuestring, eids[i]) == 0)
-                times++;
-        }
+        int times = th_good_count_of(good, eids[i]);
         if (times != 1)
             fail_msg("event %s arrived %d times, expected once", eids[i], times);
     }
