@@ -1,6 +1,5 @@
 /* Records: each event encoded once, on the tracking thread; stm added at send time. */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -41,6 +41,9 @@ SNOWPLOW_API size_t snowplow_result_event_count(const snowplow_result *result);
  * Event `index` (0-based) as a compact JSON object of its payload fields, every
  * value a string, exactly as sent (with the `stm` of the last attempt when there
  * was one). Ownership: owned by the result. NULL when out of range. Threads: any.
+ * Cost: a result lent to a C callback writes the texts of all its events on the
+ * first call of this function or snowplow_result_event_id() (once, under a lock),
+ * so a callback that only counts events never pays for them.
  */
 SNOWPLOW_API const char *snowplow_result_event_json(const snowplow_result *result,
                                                     size_t index);
