@@ -1,5 +1,5 @@
 /*
- * Throughput of the persistent store (core/src/store.h) as the emitter uses it:
+ * Throughput of the persistent store (core/src/store/store.h) as the emitter uses it:
  * events written in groups (sp_store_put_many), then deleted in groups once
  * "sent" (sp_store_delete_many), plus the steady state where each sync writes
  * one group and deletes the previous one, and reading a backlog back.
@@ -18,9 +18,9 @@
 
 #include <sqlite3.h>
 
-#include "payload.h"
+#include "event/payload.h"
 #include "snowplow.h"
-#include "store.h"
+#include "store/store.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 

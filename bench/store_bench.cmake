@@ -1,4 +1,4 @@
-# store_bench: throughput of the persistent event store (core/src/store.h), as the
+# store_bench: throughput of the persistent event store (core/src/store/store.h), as the
 # emitter drives it. It calls the internal API, so it links snowplow_internal, and
 # it exists only in builds with SQLite (SNOWPLOW_HAVE_SQLITE, set by core/).
 # Included from bench/CMakeLists.txt.

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_internal.h"
+#include "event/event_internal.h"
 #include "fuzz_support.h"
-#include "payload.h"
+#include "event/payload.h"
 #include "snowplow/event.h"
 #include "util/text.h"
 

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_internal.h"
+#include "event/event_internal.h"
 #include "fuzz_support.h"
-#include "payload.h"
-#include "sdjson_internal.h"
+#include "event/payload.h"
+#include "event/sdjson_internal.h"
 #include "snowplow/event.h"
 #include "snowplow/sdjson.h"
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "emitter_options.h"
+#include "emitter/emitter_options.h"
 #include "test_emitter_helpers.h"
 
 #define PRODUCERS 8

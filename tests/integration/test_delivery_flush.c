@@ -11,7 +11,7 @@
 
 #include <poll.h>
 
-#include "emitter_impl.h"
+#include "emitter/emitter_impl.h"
 #include "test_emitter_helpers.h"
 
 static uint64_t counter(snowplow_emitter *em, snowplow_counter c)

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "emitter_record.h"
+#include "emitter/emitter_record.h"
 #include "test_emitter_helpers.h"
 
 static uint64_t counter(snowplow_emitter *em, snowplow_counter c)

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "emitter_internal.h"
-#include "emitter_options.h"
-#include "payload.h"
+#include "emitter/emitter_internal.h"
+#include "emitter/emitter_options.h"
+#include "event/payload.h"
 #include "snowplow.h"
 #include "util/text.h"
 

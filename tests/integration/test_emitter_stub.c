@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "emitter_impl.h"
+#include "emitter/emitter_impl.h"
 #include "test_emitter_helpers.h"
 
 static uint64_t counter(snowplow_emitter *em, snowplow_counter c)

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "snowplow.h"
-#include "store.h"
+#include "store/store.h"
 #include "sp_test_util.h"
 
 #if SNOWPLOW_HAVE_SQLITE
@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "payload.h"
+#include "event/payload.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 

@@ -17,7 +17,7 @@
 
 #include "sp_test_collector.h"
 #include "sp_test_util.h"
-#include "store.h"
+#include "store/store.h"
 #include "test_emitter_helpers.h"
 
 /* The forking tests fork while this process has no thread of its own (every

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "emitter_impl.h"
+#include "emitter/emitter_impl.h"
 #include "snowplow.h"
 #include "sp_test_util.h"
 

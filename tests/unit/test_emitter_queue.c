@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "emitter_queue.h"
-#include "payload.h"
+#include "emitter/emitter_queue.h"
+#include "event/payload.h"
 #include "snowplow.h"
 
 static sp_record *rec(uint64_t seq, size_t text_len)

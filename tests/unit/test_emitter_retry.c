@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "emitter_impl.h"
+#include "emitter/emitter_impl.h"
 #include "snowplow.h"
 #include "sp_test_util.h"
-#include "transport.h"
+#include "transport/transport.h"
 
 static void test_default_statuses(void **state)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "snowplow/common.h"
 #include "util/quote.h"
 #include "util/text.h"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_internal.h"
-#include "payload.h"
+#include "event/event_internal.h"
+#include "event/payload.h"
 #include "snowplow.h"
 #include "sp_test_util.h"
 #include "util/text.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "payload.h"
+#include "event/payload.h"
 #include "snowplow/common.h"
 #include "util/text.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emitter_record_pool.h"
+#include "emitter/emitter_record_pool.h"
 
 static sp_record_list list_of(sp_record **records, size_t n)
 {

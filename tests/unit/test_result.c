@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "result_internal.h"
+#include "emitter/result_internal.h"
 #include "snowplow.h"
 
 static const char EV1[] = "{\"e\":\"se\",\"eid\":\"11111111-1111-4111-8111-111111111111\"}";

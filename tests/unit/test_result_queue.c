@@ -9,8 +9,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "result_internal.h"
-#include "result_queue.h"
+#include "emitter/result_internal.h"
+#include "emitter/result_queue.h"
 #include "snowplow.h"
 
 static snowplow_result *result_with_status(int status)

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sdjson_internal.h"
+#include "event/sdjson_internal.h"
 #include "snowplow.h"
 #include "sp_test_util.h"
 

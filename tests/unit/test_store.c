@@ -1,4 +1,4 @@
-/* The persistent event store (core/src/store.h): SQLite file, groups, limits, errors. */
+/* The persistent event store (core/src/store/store.h): SQLite file, groups, limits, errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "snowplow.h"
-#include "store.h"
+#include "store/store.h"
 #include "sp_test_util.h"
 
 #if SNOWPLOW_HAVE_SQLITE

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "payload.h"
+#include "event/payload.h"
 #include "snowplow.h"
-#include "subject_internal.h"
+#include "event/subject_internal.h"
 
 static void assert_field(const snowplow_subject *s, const char *field, const char *expected)
 {

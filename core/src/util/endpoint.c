@@ -13,7 +13,7 @@
 #include <netinet/in.h>
 #include <strings.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "util/quote.h"
 
 /* Record the error "fn: endpoint: <problem>" and return SNOWPLOW_EURL. */
