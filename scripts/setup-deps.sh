@@ -33,6 +33,23 @@ PACKAGES=(
     lua5.1
     liblua5.1-0-dev
     lua-busted           # Lua binding tests
+    # transports and the servers tests start on loopback
+    libhiredis-dev       # Redis transport and snowplow-relay
+    redis-server         # Redis tests start their own on a free port
+    python3-redis        # official-format Redis producer in tests
+    nginx-light          # nginx sink (bench) and Lua-in-nginx tests
+    libnginx-mod-http-lua
+    openssl              # local TLS server and test certificates
+    # packaging and documentation
+    debhelper
+    dh-python
+    lintian
+    rpmlint
+    doxygen
+    luarocks
+    python3-venv
+    python3-wheel
+    python3-setuptools
 )
 
 installed() {
