@@ -1,0 +1,145 @@
+/* The taken items: a ring in processing-list order and an eid hash
+ * (open addressing, linear probing, backward-shift deletion). */
+#include "relay_window.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t p = 1;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+int relay_window_init(relay_window *w, size_t capacity)
+{
+    memset(w, 0, sizeof *w);
+    size_t ring = pow2_at_least(capacity < 2 ? 2 : capacity);
+    size_t slots = ring * 2;
+    w->ring = calloc(ring, sizeof *w->ring);
+    w->slots = calloc(slots, sizeof *w->slots);
+    if (!w->ring || !w->slots) {
+        relay_window_free(w);
+        return -1;
+    }
+    w->mask = ring - 1;
+    w->slot_mask = slots - 1;
+    return 0;
+}
+
+void relay_window_free(relay_window *w)
+{
+    if (w->ring)
+        relay_window_drop_head(w, relay_window_count(w));
+    free(w->ring);
+    free(w->slots);
+    memset(w, 0, sizeof *w);
+}
+
+static size_t eid_hash(const char *eid)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < 36 && eid[i]; i++)
+        h = (h ^ (unsigned char)eid[i]) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+uint64_t relay_window_push(relay_window *w, const char *item, size_t len)
+{
+    if (relay_window_count(w) > w->mask)
+        return UINT64_MAX;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return UINT64_MAX;
+    memcpy(copy, item, len);
+    copy[len] = '\0';
+    uint64_t seq = w->tail++;
+    relay_entry *e = relay_window_at(w, seq);
+    *e = (relay_entry){copy, len, {0}, RELAY_PENDING, 0};
+    w->pending++;
+    return seq;
+}
+
+void relay_window_set_eid(relay_window *w, uint64_t seq, const char *eid)
+{
+    relay_entry *e = relay_window_at(w, seq);
+    memcpy(e->eid, eid, 36);
+    e->eid[36] = '\0';
+    size_t i = eid_hash(e->eid) & w->slot_mask;
+    while (w->slots[i])
+        i = (i + 1) & w->slot_mask;
+    w->slots[i] = seq + 1;
+    e->hashed = 1;
+}
+
+void relay_window_settle(relay_window *w, uint64_t seq, relay_state state)
+{
+    relay_entry *e = relay_window_at(w, seq);
+    if (e->state == RELAY_PENDING && state != RELAY_PENDING) {
+        e->state = (unsigned char)state;
+        w->pending--;
+    }
+}
+
+int relay_window_mark(relay_window *w, const char *eid, relay_state state)
+{
+    uint64_t best = UINT64_MAX;
+    for (size_t i = eid_hash(eid) & w->slot_mask; w->slots[i]; i = (i + 1) & w->slot_mask) {
+        uint64_t seq = w->slots[i] - 1;
+        relay_entry *e = relay_window_at(w, seq);
+        if (e->state == RELAY_PENDING && memcmp(e->eid, eid, 36) == 0 && seq < best)
+            best = seq;
+    }
+    if (best == UINT64_MAX)
+        return 0;
+    relay_window_settle(w, best, state);
+    return 1;
+}
+
+size_t relay_window_settled_prefix(const relay_window *w)
+{
+    size_t n = 0;
+    for (uint64_t s = w->head; s < w->tail; s++, n++)
+        if (w->ring[s & w->mask].state == RELAY_PENDING)
+            break;
+    return n;
+}
+
+/* Remove the hash slot that points at `seq`, shifting the probe chain back. */
+static void unhash(relay_window *w, uint64_t seq)
+{
+    relay_entry *e = relay_window_at(w, seq);
+    size_t i = eid_hash(e->eid) & w->slot_mask;
+    while (w->slots[i] && w->slots[i] != seq + 1)
+        i = (i + 1) & w->slot_mask;
+    if (!w->slots[i])
+        return;
+    w->slots[i] = 0;
+    for (size_t j = (i + 1) & w->slot_mask; w->slots[j]; j = (j + 1) & w->slot_mask) {
+        relay_entry *other = relay_window_at(w, w->slots[j] - 1);
+        size_t home = eid_hash(other->eid) & w->slot_mask;
+        /* Move slot j into the hole unless its home lies cyclically in (i, j]. */
+        if (((j - home) & w->slot_mask) >= ((j - i) & w->slot_mask)) {
+            w->slots[i] = w->slots[j];
+            w->slots[j] = 0;
+            i = j;
+        }
+    }
+}
+
+void relay_window_drop_head(relay_window *w, size_t n)
+{
+    for (size_t k = 0; k < n && w->head < w->tail; k++) {
+        uint64_t seq = w->head;
+        relay_entry *e = relay_window_at(w, seq);
+        if (e->hashed)
+            unhash(w, seq);
+        if (e->state == RELAY_PENDING)
+            w->pending--;
+        free(e->item);
+        memset(e, 0, sizeof *e);
+        w->head++;
+    }
+}
