@@ -461,7 +461,8 @@ static long round_trip(relay *r)
         relay_acks_apply(&r->acks, &r->window, 50);
         return 1;
     }
-    return wait_for_item(r, relay_window_count(&r->window) ? 0.05 : 0.2);
+    got = wait_for_item(r, relay_window_count(&r->window) ? 0.05 : 0.2);
+    return got == 0 ? 1 : got; /* a daemon is never drained */
 }
 
 static int run_loop(relay *r)

@@ -1,0 +1,76 @@
+"""Outages: Redis down at start, Redis restarting mid-run, the collector down. Nothing is
+lost and every outage is reported on stderr."""
+
+import collections
+import signal
+import time
+
+from conftest import (SANITIZED, Collector, Relay, RedisServer, free_port, push, se_payload,
+                      wait_until)
+
+
+def test_redis_down_at_start(tmp_path, collector):
+    server = RedisServer(tmp_path / "redis")
+    relay = Relay(tmp_path, server.url(), "ev", collector.url(), "--id", "early").start()
+    try:
+        wait_until("the relay to report Redis down",
+                   lambda: "cannot connect" in relay.text(), 60)
+        assert relay.proc.poll() is None  # still trying
+        server.start()
+        eids = push(server.client(), "ev", [se_payload(i) for i in range(2000)])
+        collector.wait_good(2000)
+        relay.signal(signal.SIGTERM)
+        assert relay.wait(60) == 0, relay.text()
+        assert sorted(collector.good_eids()) == sorted(eids)
+        assert "connected again" in relay.text()
+    finally:
+        relay.kill()
+        server.stop()
+
+
+def test_redis_restart_mid_run(tmp_path, redis_server, collector):
+    n = 10000 if SANITIZED else 30000
+    eids = push(redis_server.client(), "ev", [se_payload(i) for i in range(n)])
+    relay = Relay(tmp_path, redis_server.url(), "ev", collector.url(), "--id", "r",
+                  "--batch", "20", "--stats-interval", "1").start()
+    try:
+        collector.wait_good(n // 5, timeout=300)
+        redis_server.stop()
+        wait_until("the relay to notice", lambda: "connection lost" in relay.text()
+                   or "cannot connect" in relay.text(), 60)
+        time.sleep(1)
+        redis_server.start()
+        collector.wait_good(n, timeout=600)
+        wait_until("the processing list to empty",
+                   lambda: redis_server.client().llen("ev:processing:r") == 0, 120)
+        relay.signal(signal.SIGTERM)
+        assert relay.wait(60) == 0, relay.text()
+    finally:
+        relay.kill()
+    got = collections.Counter(collector.good_eids())
+    assert set(got) == set(eids)
+    assert "connected again" in relay.text()
+    client = redis_server.client()
+    assert client.llen("ev") == 0 and client.llen("ev:processing:r") == 0
+
+
+def test_collector_down_then_up(tmp_path, redis_server):
+    port = free_port()
+    collector = Collector(tmp_path, port)
+    eids = push(redis_server.client(), "ev", [se_payload(i) for i in range(1000)])
+    relay = Relay(tmp_path, redis_server.url(), "ev", f"http://127.0.0.1:{port}", "--id", "c",
+                  "--stats-interval", "0.5").start()
+    try:
+        wait_until("retries to be reported", lambda: "retried 0," not in relay.text()
+                   and "retried" in relay.text(), 60)
+        assert redis_server.client().llen("ev:processing:c") == 1000  # held, not lost
+        collector.start()
+        collector.wait_good(1000, timeout=300)
+        relay.signal(signal.SIGTERM)
+        assert relay.wait(60) == 0, relay.text()
+        assert sorted(collector.good_eids()) == sorted(eids)
+        assert redis_server.client().llen("ev:processing:c") == 0
+        assert "delivered 1000" in relay.text()
+    finally:
+        relay.kill()
+        collector.stop()
