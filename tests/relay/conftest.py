@@ -30,6 +30,14 @@ def free_port():
         return s.getsockname()[1]
 
 
+def closed_port():
+    """(socket, port): a loopback port bound but not listening. Connections to it are
+    refused, and no other process can take it while the socket stays open."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s, s.getsockname()[1]
+
+
 def wait_until(what, predicate, timeout=60.0, step=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

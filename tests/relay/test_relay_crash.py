@@ -5,7 +5,7 @@ flight; two relays on one list deliver every event exactly once."""
 import collections
 import signal
 
-from conftest import SANITIZED, Relay, push, run_relay, se_payload, wait_until
+from conftest import SANITIZED, Relay, closed_port, push, run_relay, se_payload, wait_until
 
 EVENTS = 20000 if SANITIZED else 100000
 
@@ -52,15 +52,15 @@ def test_two_relays_share_the_list_exactly_once(tmp_path, redis_server, collecto
     assert client.keys("ev*") == []
 
 
-def test_sigterm_returns_in_flight_items(tmp_path, redis_server, collector):
+def test_sigterm_returns_in_flight_items(tmp_path, redis_server):
     """With the collector unreachable, SIGTERM ends the relay within its bound, exit 0,
     and every item it held is back at the head of the list, in order."""
     client = redis_server.client()
-    collector.stop()
+    holder, port = closed_port()  # the collector is down
     payloads = [se_payload(i) for i in range(500)]
     push(client, "ev", payloads)
     before = client.lrange("ev", 0, -1)
-    relay = Relay(tmp_path, redis_server.url(), "ev", collector.url(), "--id", "t",
+    relay = Relay(tmp_path, redis_server.url(), "ev", f"http://127.0.0.1:{port}", "--id", "t",
                   "--shutdown-timeout", "1").start()
     wait_until("the relay to take the items", lambda: client.llen("ev") == 0, 60)
     relay.signal(signal.SIGTERM)
@@ -68,3 +68,4 @@ def test_sigterm_returns_in_flight_items(tmp_path, redis_server, collector):
     assert client.lrange("ev", 0, -1) == before
     assert client.llen("ev:processing:t") == 0
     assert "returned 500" in relay.text()
+    holder.close()

@@ -3,7 +3,7 @@ bad URLs and options. The relay exits at once (status 2; 1 for --give-up)."""
 
 import pytest
 
-from conftest import RedisServer, free_port, run_relay
+from conftest import RedisServer, closed_port, run_relay
 
 
 @pytest.fixture
@@ -47,12 +47,13 @@ def test_key_holding_a_hash(tmp_path, redis_server, collector):
 
 
 def test_unreachable_host(tmp_path, collector):
-    port = free_port()
+    holder, port = closed_port()
     rc, err = run_relay(tmp_path, "--redis", f"redis://127.0.0.1:{port}", "--key", "ev",
                         "--collector", collector.url(), "--give-up", "1", timeout=60)
     assert rc == 1, err
     assert f"redis 127.0.0.1:{port}: cannot connect: Connection refused" in err
     assert "giving up" in err
+    holder.close()
 
 
 def test_unix_socket_missing(tmp_path, collector):

@@ -5,8 +5,8 @@ import collections
 import signal
 import time
 
-from conftest import (SANITIZED, Collector, Relay, RedisServer, free_port, push, se_payload,
-                      wait_until)
+from conftest import (SANITIZED, Collector, Relay, RedisServer, closed_port, push,
+                      se_payload, wait_until)
 
 
 def test_redis_down_at_start(tmp_path, collector):
@@ -55,7 +55,7 @@ def test_redis_restart_mid_run(tmp_path, redis_server, collector):
 
 
 def test_collector_down_then_up(tmp_path, redis_server):
-    port = free_port()
+    holder, port = closed_port()
     collector = Collector(tmp_path, port)
     eids = push(redis_server.client(), "ev", [se_payload(i) for i in range(1000)])
     relay = Relay(tmp_path, redis_server.url(), "ev", f"http://127.0.0.1:{port}", "--id", "c",
@@ -64,6 +64,7 @@ def test_collector_down_then_up(tmp_path, redis_server):
         wait_until("retries to be reported", lambda: "retried 0," not in relay.text()
                    and "retried" in relay.text(), 60)
         assert redis_server.client().llen("ev:processing:c") == 1000  # held, not lost
+        holder.close()
         collector.start()
         collector.wait_good(1000, timeout=300)
         relay.signal(signal.SIGTERM)

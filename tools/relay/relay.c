@@ -95,32 +95,55 @@ static int make_emitter(relay *r)
 
 /* ---- Redis, with reconnection ------------------------------------------------ */
 
+/* EVAL script nkeys keys... args... as an argument vector. */
+typedef struct eval_args {
+    const char **argv;
+    size_t *lens;
+    int argc;
+    char nkeys[16];
+} eval_args;
+
+static int eval_build(eval_args *e, const char *script, int nkeys, const char **keys,
+                      int nargs, const char **args, const size_t *arg_lens)
+{
+    e->argc = 3 + nkeys + nargs;
+    e->argv = malloc((size_t)e->argc * sizeof *e->argv);
+    e->lens = malloc((size_t)e->argc * sizeof *e->lens);
+    if (!e->argv || !e->lens) {
+        free(e->argv);
+        free(e->lens);
+        return -1;
+    }
+    snprintf(e->nkeys, sizeof e->nkeys, "%d", nkeys);
+    const char *head[3] = {"EVAL", script, e->nkeys};
+    for (int i = 0; i < 3 + nkeys; i++) {
+        e->argv[i] = i < 3 ? head[i] : keys[i - 3];
+        e->lens[i] = strlen(e->argv[i]);
+    }
+    for (int i = 0; i < nargs; i++) {
+        e->argv[3 + nkeys + i] = args[i];
+        e->lens[3 + nkeys + i] = arg_lens ? arg_lens[i] : strlen(args[i]);
+    }
+    return 0;
+}
+
+static int out_of_memory(relay *r)
+{
+    snprintf(r->redis.err, sizeof r->redis.err, "out of memory");
+    return RELAY_REDIS_FATAL;
+}
+
+/* Run a script: send and wait for its answer (out NULL: only send it). */
 static int eval(relay *r, redisReply **out, const char *what, const char *script, int nkeys,
                 const char **keys, int nargs, const char **args, const size_t *arg_lens)
 {
-    int argc = 3 + nkeys + nargs;
-    const char **argv = malloc((size_t)argc * sizeof *argv);
-    size_t *lens = malloc((size_t)argc * sizeof *lens);
-    if (!argv || !lens) {
-        free(argv);
-        free(lens);
-        snprintf(r->redis.err, sizeof r->redis.err, "out of memory");
-        return RELAY_REDIS_FATAL;
-    }
-    char nk[16];
-    snprintf(nk, sizeof nk, "%d", nkeys);
-    argv[0] = "EVAL";
-    argv[1] = script;
-    argv[2] = nk;
-    for (int i = 0; i < 3 + nkeys; i++)
-        lens[i] = strlen(i < 3 ? argv[i] : (argv[i] = keys[i - 3]));
-    for (int i = 0; i < nargs; i++) {
-        argv[3 + nkeys + i] = args[i];
-        lens[3 + nkeys + i] = arg_lens ? arg_lens[i] : strlen(args[i]);
-    }
-    int rc = relay_redis_call(&r->redis, out, what, argc, argv, lens);
-    free(argv);
-    free(lens);
+    eval_args e;
+    if (eval_build(&e, script, nkeys, keys, nargs, args, arg_lens) < 0)
+        return out_of_memory(r);
+    int rc = out ? relay_redis_call(&r->redis, out, what, e.argc, e.argv, e.lens)
+                 : relay_redis_send(&r->redis, what, e.argc, e.argv, e.lens);
+    free(e.argv);
+    free(e.lens);
     return rc;
 }
 
@@ -176,6 +199,10 @@ static int ensure_connected(relay *r, int stop_matters)
 {
     if (r->redis.c)
         return RELAY_REDIS_OK;
+    if (r->prefetching) { /* its answer went with the connection */
+        r->prefetching = 0;
+        r->uncertain = RELAY_MAYBE_TOOK;
+    }
     double backoff = 0.1;
     double last_said = 0;
     for (;;) {
@@ -255,28 +282,53 @@ static int feed_items(relay *r, redisReply **items, size_t n)
     return 0;
 }
 
-/* Move up to `room` items; how many came, or a negative relay_redis_status. */
-static long take(relay *r, size_t room)
+/* Ask for up to `room` items (the answer is read by take_receive), so that
+ * Redis moves the next batch while this thread feeds the emitter. */
+static int take_send(relay *r, size_t room)
 {
     char n[24];
     snprintf(n, sizeof n, "%zu", room < r->opt->take ? room : r->opt->take);
     const char *keys[] = {r->opt->key, r->proc_key};
     const char *args[] = {n};
-    redisReply *reply;
     r->uncertain = RELAY_MAYBE_TOOK;
-    int rc = eval(r, &reply, "taking items", RELAY_SCRIPT_TAKE, 2, keys, 1, args, NULL);
-    if (rc == RELAY_REDIS_FATAL || (rc == RELAY_REDIS_OK))
+    int rc = eval(r, NULL, "taking items", RELAY_SCRIPT_TAKE, 2, keys, 1, args, NULL);
+    if (rc == RELAY_REDIS_OK)
+        r->prefetching = 1;
+    else if (rc == RELAY_REDIS_FATAL)
         r->uncertain = RELAY_SURE;
-    if (rc != RELAY_REDIS_OK)
-        return rc;
-    long got = 0;
-    if (reply->type == REDIS_REPLY_ARRAY) {
-        got = (long)reply->elements;
-        if (feed_items(r, reply->element, reply->elements) < 0)
-            got = RELAY_REDIS_FATAL;
+    return rc;
+}
+
+static int take_receive(relay *r, redisReply **batch)
+{
+    r->prefetching = 0;
+    int rc = relay_redis_receive(&r->redis, batch, "taking items");
+    if (rc == RELAY_REDIS_OK || rc == RELAY_REDIS_FATAL)
+        r->uncertain = RELAY_SURE;
+    return rc;
+}
+
+static size_t batch_size(const redisReply *batch)
+{
+    return batch && batch->type == REDIS_REPLY_ARRAY ? batch->elements : 0;
+}
+
+/* At the end: items of a take still under way join the window, to be returned. */
+static void finish_take(relay *r)
+{
+    redisReply *batch = NULL;
+    if (!r->prefetching || take_receive(r, &batch) != RELAY_REDIS_OK)
+        return;
+    for (size_t i = 0; i < batch_size(batch); i++) {
+        const redisReply *it = batch->element[i];
+        uint64_t seq = relay_window_push(&r->window, it->str ? it->str : "",
+                                         it->str ? it->len : 0);
+        if (seq != UINT64_MAX) {
+            r->counts.taken++;
+            relay_window_settle(&r->window, seq, RELAY_RETURN);
+        }
     }
-    freeReplyObject(reply);
-    return got;
+    freeReplyObject(batch);
 }
 
 /* Wait up to `seconds` for one item (BLMOVE); 1, 0, or a negative status. */
@@ -439,51 +491,76 @@ static int start(relay *r)
     return RELAY_REDIS_OK;
 }
 
-/* One round: settle, then take what the window has room for. Returns how
- * many items came (0: the list is empty), or a negative relay_redis_status. */
+static size_t room_left(const relay *r)
+{
+    return r->opt->window - relay_window_count(&r->window);
+}
+
+/* One round: take a batch (or collect the one asked for last round), settle,
+ * ask for the next batch, then feed this one to the emitter while Redis
+ * works. Returns how many items came (0: the list is empty and, with --once,
+ * everything is settled), or a negative relay_redis_status. */
 static long round_trip(relay *r)
 {
     relay_acks_apply(&r->acks, &r->window, 0);
-    int rc = settle(r);
+    redisReply *batch = NULL;
+    int rc = RELAY_REDIS_OK;
+    if (r->prefetching)
+        rc = take_receive(r, &batch);
+    else if (room_left(r) > 0 && (rc = take_send(r, room_left(r))) == RELAY_REDIS_OK)
+        rc = take_receive(r, &batch);
     if (rc != RELAY_REDIS_OK)
         return rc;
-    size_t room = r->opt->window - relay_window_count(&r->window);
-    if (room == 0) {
+    size_t got = batch_size(batch);
+    rc = settle(r);
+    if (rc == RELAY_REDIS_OK)
+        maybe_stats(r);
+    if (rc == RELAY_REDIS_OK && got > 0 && room_left(r) > got && !*r->stop)
+        rc = take_send(r, room_left(r) - got);
+    if (got > 0 && feed_items(r, batch->element, got) < 0)
+        rc = out_of_memory(r);
+    if (batch)
+        freeReplyObject(batch);
+    if (rc != RELAY_REDIS_OK)
+        return rc;
+    if (got > 0)
+        return (long)got;
+    if (room_left(r) == 0) {
         relay_acks_apply(&r->acks, &r->window, 50);
         return 1; /* busy, not drained */
     }
-    long got = take(r, room);
-    if (got != 0)
-        return got;
     if (r->opt->once) {
         if (relay_window_count(&r->window) == 0)
             return 0;
         relay_acks_apply(&r->acks, &r->window, 50);
         return 1;
     }
-    got = wait_for_item(r, relay_window_count(&r->window) ? 0.05 : 0.2);
-    return got == 0 ? 1 : got; /* a daemon is never drained */
+    long one = wait_for_item(r, relay_window_count(&r->window) ? 0.05 : 0.2);
+    return one == 0 ? 1 : one; /* a daemon is never drained */
 }
 
 static int run_loop(relay *r)
 {
+    int status = RELAY_EXIT_OK;
     while (!*r->stop) {
-        maybe_stats(r);
         long got = round_trip(r);
         if (got == 0)
-            return RELAY_EXIT_OK; /* --once: drained and delivered */
+            break; /* --once: drained and delivered */
         if (got == RELAY_REDIS_FATAL) {
             say(r, "%s", r->redis.err);
-            return RELAY_EXIT_CONFIG;
+            status = RELAY_EXIT_CONFIG;
+            break;
         }
         if (got == RELAY_REDIS_DOWN) {
             say(r, "%s", r->redis.err);
-            int rc = ensure_connected(r, 1);
-            if (rc == RELAY_REDIS_FATAL)
-                return RELAY_EXIT_FAILED;
+            if (ensure_connected(r, 1) == RELAY_REDIS_FATAL) {
+                status = RELAY_EXIT_FAILED;
+                break;
+            }
         }
     }
-    return RELAY_EXIT_OK;
+    finish_take(r);
+    return status;
 }
 
 /* Stop taking; deliver what is in flight within --shutdown-timeout; give the

@@ -29,6 +29,7 @@ typedef struct relay {
     char *dead_key; /* KEY:dead */
     relay_uncertain uncertain;
     size_t uncertain_n;
+    int prefetching; /* a take was sent and its answer not read yet */
     relay_counts counts;
     volatile sig_atomic_t *stop;
     double down_since; /* monotonic seconds when Redis became unreachable; 0 = up */

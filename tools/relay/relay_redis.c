@@ -64,19 +64,38 @@ static int classify_error_reply(relay_redis *r, const char *what, const char *ms
     return set_err(r, RELAY_REDIS_FATAL, "%s: %s", what, msg);
 }
 
-int relay_redis_call(relay_redis *r, redisReply **out, const char *what, int argc,
-                     const char **argv, const size_t *lens)
+/* The connection failed: name it and drop it. */
+static int lost(relay_redis *r, const char *what)
+{
+    int status = set_err(r, RELAY_REDIS_DOWN, "%s: connection lost: %s", what,
+                         r->c->errstr[0] ? r->c->errstr : "no answer");
+    relay_redis_disconnect(r);
+    return status;
+}
+
+int relay_redis_send(relay_redis *r, const char *what, int argc, const char **argv,
+                     const size_t *lens)
+{
+    if (!r->c)
+        return set_err(r, RELAY_REDIS_DOWN, "%s: not connected", what);
+    if (redisAppendCommandArgv(r->c, argc, argv, lens) != REDIS_OK)
+        return lost(r, what);
+    int done = 0;
+    while (!done)
+        if (redisBufferWrite(r->c, &done) != REDIS_OK)
+            return lost(r, what);
+    return RELAY_REDIS_OK;
+}
+
+int relay_redis_receive(relay_redis *r, redisReply **out, const char *what)
 {
     *out = NULL;
     if (!r->c)
         return set_err(r, RELAY_REDIS_DOWN, "%s: not connected", what);
-    redisReply *reply = redisCommandArgv(r->c, argc, argv, lens);
-    if (!reply) {
-        int status = set_err(r, RELAY_REDIS_DOWN, "%s: connection lost: %s", what,
-                             r->c->errstr[0] ? r->c->errstr : "no answer");
-        relay_redis_disconnect(r);
-        return status;
-    }
+    void *got = NULL;
+    if (redisGetReply(r->c, &got) != REDIS_OK || !got)
+        return lost(r, what);
+    redisReply *reply = got;
     if (reply->type == REDIS_REPLY_ERROR) {
         int status = classify_error_reply(r, what, reply->str ? reply->str : "");
         freeReplyObject(reply);
@@ -84,6 +103,14 @@ int relay_redis_call(relay_redis *r, redisReply **out, const char *what, int arg
     }
     *out = reply;
     return RELAY_REDIS_OK;
+}
+
+int relay_redis_call(relay_redis *r, redisReply **out, const char *what, int argc,
+                     const char **argv, const size_t *lens)
+{
+    *out = NULL;
+    int rc = relay_redis_send(r, what, argc, argv, lens);
+    return rc == RELAY_REDIS_OK ? relay_redis_receive(r, out, what) : rc;
 }
 
 /* A command whose reply only matters when it is an error. */

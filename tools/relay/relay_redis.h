@@ -39,6 +39,12 @@ void relay_redis_disconnect(relay_redis *r);
 int relay_redis_call(relay_redis *r, redisReply **out, const char *what, int argc,
                      const char **argv, const size_t *lens);
 
+/* The two halves of relay_redis_call(), for a pipelined command: send (written
+ * out at once), then later receive its reply, with no other call in between. */
+int relay_redis_send(relay_redis *r, const char *what, int argc, const char **argv,
+                     const size_t *lens);
+int relay_redis_receive(relay_redis *r, redisReply **out, const char *what);
+
 /* That `key` is a list or absent: RELAY_REDIS_FATAL naming its type otherwise. */
 int relay_redis_check_list(relay_redis *r, const char *key);
 
