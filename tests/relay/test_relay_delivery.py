@@ -32,7 +32,8 @@ def test_every_event_type_same_fields_as_direct(tmp_path, redis_server, collecto
     # The same payloads through Redis (as our Redis transport writes them: strings).
     collector.post("/micro/reset", {})
     client = redis_server.client()
-    client.rpush("events", *[json.dumps(without_stm(raw)) for raw in direct.values()])
+    client.rpush("events", *[json.dumps(without_stm(raw), separators=(",", ":"))
+                             for raw in direct.values()])
     rc, err = run_relay(tmp_path, "--redis", redis_server.url(), "--key", "events",
                         "--collector", collector.url(), "--method", method, "--once")
     assert rc == 0, err
