@@ -69,3 +69,27 @@ def test_sigterm_returns_in_flight_items(tmp_path, redis_server):
     assert client.llen("ev:processing:t") == 0
     assert "returned 500" in relay.text()
     holder.close()
+
+
+def test_store_keeps_unsent_at_shutdown(tmp_path, redis_server, collector):
+    """With --store, what is unsent at SIGTERM moves from Redis into the SQLite file, and
+    the next run with that file delivers it: nothing lost, nothing twice."""
+    client = redis_server.client()
+    holder, port = closed_port()
+    store = str(tmp_path / "relay.db")
+    eids = push(client, "ev", [se_payload(i) for i in range(300)])
+    relay = Relay(tmp_path, redis_server.url(), "ev", f"http://127.0.0.1:{port}", "--id", "s",
+                  "--store", store, "--shutdown-timeout", "1").start()
+    wait_until("the relay to take the items", lambda: client.llen("ev") == 0, 60)
+    relay.signal(signal.SIGTERM)
+    assert relay.wait(60) == 0, relay.text()
+    holder.close()
+    assert "stored 300" in relay.text()
+    assert client.llen("ev") == 0 and client.llen("ev:processing:s") == 0
+
+    rc, err = run_relay(tmp_path, "--redis", redis_server.url(), "--key", "ev", "--id", "s",
+                        "--collector", collector.url(), "--store", store, "--once")
+    assert rc == 0, err
+    collector.wait_good(300)
+    got = collections.Counter(collector.good_eids())
+    assert set(got) == set(eids) and max(got.values()) == 1
