@@ -5,6 +5,8 @@ flight; two relays on one list deliver every event exactly once."""
 import collections
 import signal
 
+import pytest
+
 from conftest import SANITIZED, Relay, closed_port, push, run_relay, se_payload, wait_until
 
 EVENTS = 20000 if SANITIZED else 100000
@@ -52,8 +54,9 @@ def test_two_relays_share_the_list_exactly_once(tmp_path, redis_server, collecto
     assert client.keys("ev*") == []
 
 
-def test_sigterm_returns_in_flight_items(tmp_path, redis_server):
-    """With the collector unreachable, SIGTERM ends the relay within its bound, exit 0,
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_returns_in_flight_items(tmp_path, redis_server, sig):
+    """With the collector unreachable, SIGTERM or SIGINT ends the relay within its bound, exit 0,
     and every item it held is back at the head of the list, in order."""
     client = redis_server.client()
     holder, port = closed_port()  # the collector is down
@@ -63,7 +66,7 @@ def test_sigterm_returns_in_flight_items(tmp_path, redis_server):
     relay = Relay(tmp_path, redis_server.url(), "ev", f"http://127.0.0.1:{port}", "--id", "t",
                   "--shutdown-timeout", "1").start()
     wait_until("the relay to take the items", lambda: client.llen("ev") == 0, 60)
-    relay.signal(signal.SIGTERM)
+    relay.signal(sig)
     assert relay.wait(60) == 0, relay.text()
     assert client.lrange("ev", 0, -1) == before
     assert client.llen("ev:processing:t") == 0
