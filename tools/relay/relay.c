@@ -159,7 +159,7 @@ static long long list_length(relay *r, const char *key, int *rc)
     return n;
 }
 
-static int feed_items(relay *r, redisReply **items, size_t n);
+static int feed_reply(relay *r, redisReply *reply);
 
 /* After a reconnection: settle what the lost answer left open (see the top). */
 static int resolve_uncertain(relay *r)
@@ -182,9 +182,7 @@ static int resolve_uncertain(relay *r)
         rc = relay_redis_call(&r->redis, &reply, "LRANGE", 4, argv, NULL);
         if (rc != RELAY_REDIS_OK)
             return rc;
-        rc = feed_items(r, reply->element, reply->elements);
-        freeReplyObject(reply);
-        if (rc < 0)
+        if (feed_reply(r, reply) < 0)
             return RELAY_REDIS_FATAL;
     } else if (len < have) {
         say(r, "warning: %s holds %lld items, %lld expected: Redis lost data (persistence "
@@ -246,25 +244,28 @@ static int dead_on_input(int rc)
            rc == SNOWPLOW_EINVAL || rc == SNOWPLOW_ETOOBIG;
 }
 
+static void release_reply(void *reply)
+{
+    freeReplyObject(reply);
+}
+
 /* Items now in the processing list: into the window and the emitter. */
-static int feed_items(relay *r, redisReply **items, size_t n)
+static int feed_items(relay *r, redisReply **items, size_t n, relay_holder *holder)
 {
     for (size_t i = 0; i < n; i++) {
         const redisReply *it = items[i];
         const char *text = it->type == REDIS_REPLY_STRING ? it->str : "";
         size_t len = it->type == REDIS_REPLY_STRING ? it->len : 0;
-        uint64_t seq = relay_window_push(&r->window, text, len);
+        uint64_t seq = relay_window_push(&r->window, text, len, holder);
         if (seq == UINT64_MAX) {
-            say(r, "out of memory for the window");
+            say(r, "the window is full (a bug: taking respects it)");
             return -1;
         }
         r->counts.taken++;
         char eid[SNOWPLOW_EID_SIZE];
         /* A NUL inside the item would cut the text: not a payload either. */
-        int rc = memchr(text, '\0', len)
-                     ? SNOWPLOW_EJSON
-                     : snowplow_emitter_input_json(r->em, relay_window_at(&r->window, seq)->item,
-                                                   eid);
+        int rc = memchr(text, '\0', len) ? SNOWPLOW_EJSON
+                                         : snowplow_emitter_input_json(r->em, text, eid);
         if (rc == 0) {
             relay_window_set_eid(&r->window, seq, eid);
         } else if (dead_on_input(rc)) {
@@ -280,6 +281,24 @@ static int feed_items(relay *r, redisReply **items, size_t n)
         }
     }
     return 0;
+}
+
+/* Feed the items of `reply` (an array of strings, or one string); the window
+ * keeps the reply, not a copy, until it drops the last of them. Consumes it. */
+static int feed_reply(relay *r, redisReply *reply)
+{
+    relay_holder *holder = relay_holder_new(release_reply, reply);
+    if (!holder) {
+        say(r, "out of memory for the window");
+        return -1;
+    }
+    int rc = 0;
+    if (reply->type == REDIS_REPLY_ARRAY)
+        rc = feed_items(r, reply->element, reply->elements, holder);
+    else if (reply->type == REDIS_REPLY_STRING)
+        rc = feed_items(r, &reply, 1, holder);
+    relay_holder_done(holder);
+    return rc;
 }
 
 /* Ask for up to `room` items (the answer is read by take_receive), so that
@@ -319,16 +338,18 @@ static void finish_take(relay *r)
     redisReply *batch = NULL;
     if (!r->prefetching || take_receive(r, &batch) != RELAY_REDIS_OK)
         return;
-    for (size_t i = 0; i < batch_size(batch); i++) {
+    size_t n = batch_size(batch);
+    relay_holder *holder = relay_holder_new(release_reply, batch);
+    for (size_t i = 0; holder && i < n; i++) {
         const redisReply *it = batch->element[i];
         uint64_t seq = relay_window_push(&r->window, it->str ? it->str : "",
-                                         it->str ? it->len : 0);
+                                         it->str ? it->len : 0, holder);
         if (seq != UINT64_MAX) {
             r->counts.taken++;
             relay_window_settle(&r->window, seq, RELAY_RETURN);
         }
     }
-    freeReplyObject(batch);
+    relay_holder_done(holder);
 }
 
 /* Wait up to `seconds` for one item (BLMOVE); 1, 0, or a negative status. */
@@ -344,13 +365,11 @@ static long wait_for_item(relay *r, double seconds)
         r->uncertain = RELAY_SURE;
     if (rc != RELAY_REDIS_OK)
         return rc;
-    long got = 0;
-    if (reply->type == REDIS_REPLY_STRING) {
-        redisReply *one[1] = {reply};
-        got = feed_items(r, one, 1) < 0 ? RELAY_REDIS_FATAL : 1;
+    if (reply->type != REDIS_REPLY_STRING) {
+        freeReplyObject(reply); /* nil: nothing came */
+        return 0;
     }
-    freeReplyObject(reply);
-    return got;
+    return feed_reply(r, reply) < 0 ? RELAY_REDIS_FATAL : 1;
 }
 
 /* ---- settling ----------------------------------------------------------------- */
@@ -517,10 +536,8 @@ static long round_trip(relay *r)
         maybe_stats(r);
     if (rc == RELAY_REDIS_OK && got > 0 && room_left(r) > got && !*r->stop)
         rc = take_send(r, room_left(r) - got);
-    if (got > 0 && feed_items(r, batch->element, got) < 0)
+    if (batch && feed_reply(r, batch) < 0)
         rc = out_of_memory(r);
-    if (batch)
-        freeReplyObject(batch);
     if (rc != RELAY_REDIS_OK)
         return rc;
     if (got > 0)

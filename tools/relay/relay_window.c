@@ -38,26 +38,62 @@ void relay_window_free(relay_window *w)
     memset(w, 0, sizeof *w);
 }
 
-static size_t eid_hash(const char *eid)
+/* 32 bits of hash; a slot keeps them beside the entry's sequence number, so
+ * probes and deletions rarely read the ring. */
+static uint32_t eid_hash(const char *eid)
 {
     uint64_t h = 1469598103934665603ULL;
     for (int i = 0; i < 36 && eid[i]; i++)
         h = (h ^ (unsigned char)eid[i]) * 1099511628211ULL;
-    return (size_t)(h ^ (h >> 29));
+    return (uint32_t)(h ^ (h >> 32)) | 0x80000000u; /* never 0: a slot is never empty */
 }
 
-uint64_t relay_window_push(relay_window *w, const char *item, size_t len)
+static uint64_t slot_of(uint32_t hash, uint64_t seq)
+{
+    return (uint64_t)hash << 32 | (uint32_t)(seq + 1);
+}
+
+static uint32_t slot_hash(uint64_t slot)
+{
+    return (uint32_t)(slot >> 32);
+}
+
+/* The entry's sequence number: the low 32 bits of seq + 1, placed in the
+ * window's current range (the window is far smaller than 2^32). */
+static uint64_t slot_seq(const relay_window *w, uint64_t slot)
+{
+    uint32_t low = (uint32_t)slot - 1;
+    return w->head + (uint32_t)(low - (uint32_t)w->head);
+}
+
+relay_holder *relay_holder_new(void (*release)(void *owner), void *owner)
+{
+    relay_holder *h = malloc(sizeof *h);
+    if (!h) {
+        release(owner);
+        return NULL;
+    }
+    /* One reference for the pusher until relay_holder_done. */
+    *h = (relay_holder){release, owner, 1};
+    return h;
+}
+
+void relay_holder_done(relay_holder *h)
+{
+    if (h && --h->refs == 0) {
+        h->release(h->owner);
+        free(h);
+    }
+}
+
+uint64_t relay_window_push(relay_window *w, const char *item, size_t len, relay_holder *holder)
 {
     if (relay_window_count(w) > w->mask)
         return UINT64_MAX;
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return UINT64_MAX;
-    memcpy(copy, item, len);
-    copy[len] = '\0';
     uint64_t seq = w->tail++;
     relay_entry *e = relay_window_at(w, seq);
-    *e = (relay_entry){copy, len, {0}, RELAY_PENDING, 0};
+    *e = (relay_entry){item, len, holder, {0}, RELAY_PENDING, 0};
+    holder->refs++;
     w->pending++;
     return seq;
 }
@@ -67,10 +103,11 @@ void relay_window_set_eid(relay_window *w, uint64_t seq, const char *eid)
     relay_entry *e = relay_window_at(w, seq);
     memcpy(e->eid, eid, 36);
     e->eid[36] = '\0';
-    size_t i = eid_hash(e->eid) & w->slot_mask;
+    uint32_t hash = eid_hash(e->eid);
+    size_t i = hash & w->slot_mask;
     while (w->slots[i])
         i = (i + 1) & w->slot_mask;
-    w->slots[i] = seq + 1;
+    w->slots[i] = slot_of(hash, seq);
     e->hashed = 1;
 }
 
@@ -86,8 +123,11 @@ void relay_window_settle(relay_window *w, uint64_t seq, relay_state state)
 int relay_window_mark(relay_window *w, const char *eid, relay_state state)
 {
     uint64_t best = UINT64_MAX;
-    for (size_t i = eid_hash(eid) & w->slot_mask; w->slots[i]; i = (i + 1) & w->slot_mask) {
-        uint64_t seq = w->slots[i] - 1;
+    uint32_t hash = eid_hash(eid);
+    for (size_t i = hash & w->slot_mask; w->slots[i]; i = (i + 1) & w->slot_mask) {
+        if (slot_hash(w->slots[i]) != hash)
+            continue;
+        uint64_t seq = slot_seq(w, w->slots[i]);
         relay_entry *e = relay_window_at(w, seq);
         if (e->state == RELAY_PENDING && memcmp(e->eid, eid, 36) == 0 && seq < best)
             best = seq;
@@ -111,15 +151,15 @@ size_t relay_window_settled_prefix(const relay_window *w)
 static void unhash(relay_window *w, uint64_t seq)
 {
     relay_entry *e = relay_window_at(w, seq);
-    size_t i = eid_hash(e->eid) & w->slot_mask;
-    while (w->slots[i] && w->slots[i] != seq + 1)
+    uint64_t mine = slot_of(eid_hash(e->eid), seq);
+    size_t i = slot_hash(mine) & w->slot_mask;
+    while (w->slots[i] && w->slots[i] != mine)
         i = (i + 1) & w->slot_mask;
     if (!w->slots[i])
         return;
     w->slots[i] = 0;
     for (size_t j = (i + 1) & w->slot_mask; w->slots[j]; j = (j + 1) & w->slot_mask) {
-        relay_entry *other = relay_window_at(w, w->slots[j] - 1);
-        size_t home = eid_hash(other->eid) & w->slot_mask;
+        size_t home = slot_hash(w->slots[j]) & w->slot_mask;
         /* Move slot j into the hole unless its home lies cyclically in (i, j]. */
         if (((j - home) & w->slot_mask) >= ((j - i) & w->slot_mask)) {
             w->slots[i] = w->slots[j];
@@ -138,7 +178,7 @@ void relay_window_drop_head(relay_window *w, size_t n)
             unhash(w, seq);
         if (e->state == RELAY_PENDING)
             w->pending--;
-        free(e->item);
+        relay_holder_done(e->holder);
         memset(e, 0, sizeof *e);
         w->head++;
     }

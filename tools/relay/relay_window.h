@@ -17,9 +17,18 @@ typedef enum relay_state {
     RELAY_STORED       /* kept in the emitter's persistent store at shutdown: remove it */
 } relay_state;
 
+/* Memory that holds several items (a Redis reply): released when the last
+ * entry pointing into it is dropped. */
+typedef struct relay_holder {
+    void (*release)(void *owner);
+    void *owner;
+    size_t refs;
+} relay_holder;
+
 typedef struct relay_entry {
-    char *item; /* the Redis item, owned */
+    const char *item; /* the Redis item, NUL-terminated, inside its holder */
     size_t len;
+    relay_holder *holder;
     char eid[37];
     unsigned char state;
     unsigned char hashed;
@@ -30,7 +39,7 @@ typedef struct relay_window {
     size_t mask;       /* ring size - 1 */
     uint64_t head;     /* sequence number of the oldest entry */
     uint64_t tail;     /* one past the newest */
-    uint64_t *slots;   /* eid hash: sequence + 1 of an entry, 0 = empty */
+    uint64_t *slots;   /* eid hash: (hash << 32) | (sequence + 1) & 0xffffffff, 0 = empty */
     size_t slot_mask;
     size_t pending;    /* entries in RELAY_PENDING */
 } relay_window;
@@ -49,9 +58,15 @@ static inline relay_entry *relay_window_at(relay_window *w, uint64_t seq)
     return &w->ring[seq & w->mask];
 }
 
-/* Append an item (copied), PENDING, no eid yet; its sequence number, or
- * UINT64_MAX when full or out of memory. */
-uint64_t relay_window_push(relay_window *w, const char *item, size_t len);
+/* A holder for `owner`, released with release(owner) once no entry uses it
+ * (immediately when none ever does: call relay_holder_done after the pushes).
+ * NULL on ENOMEM (then release(owner) has been called). */
+relay_holder *relay_holder_new(void (*release)(void *owner), void *owner);
+void relay_holder_done(relay_holder *h);
+
+/* Append an item (not copied: it lives in `holder`), PENDING, no eid yet; its
+ * sequence number, or UINT64_MAX when full. */
+uint64_t relay_window_push(relay_window *w, const char *item, size_t len, relay_holder *holder);
 
 /* Give entry `seq` its eid (it can then be found by relay_window_mark). */
 void relay_window_set_eid(relay_window *w, uint64_t seq, const char *eid);
@@ -66,7 +81,7 @@ int relay_window_mark(relay_window *w, const char *eid, relay_state state);
 /* Entries at the head that are no longer PENDING. */
 size_t relay_window_settled_prefix(const relay_window *w);
 
-/* Forget the `n` oldest entries (freeing their items). */
+/* Forget the `n` oldest entries (releasing their holders). */
 void relay_window_drop_head(relay_window *w, size_t n);
 
 #endif
