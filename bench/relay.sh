@@ -3,9 +3,15 @@
 #
 #   bench/relay.sh [BUILD_DIR]
 #
-# Fills a Redis list (a redis-server of its own on a free port, no persistence) with
-# self-describing events with one context (bench/relay_fill.py), then drains it with
-# 1 and then 2 relays (--once) and prints events/s per run and the median.
+# A redis-server of its own on a free port (no persistence), self-describing events
+# with one context. Three measurements, events/s per run and the median:
+#   drain: the list is filled first (bench/relay_fill.py), then 1 or 2 relays
+#          (--once) empty it into the sink;
+#   push:  snowplow-bench --redis pushes into the list, nothing drains it
+#          (the application's side alone);
+#   e2e:   snowplow-bench --redis pushes while 1 or 2 relays drain, from the
+#          first event tracked until the last one reached the sink.
+# push and e2e need a snowplow-bench with --redis (the Redis transport).
 # Environment:
 #   SNOWPLOW_BENCH_EVENTS   events per run (default 300000)
 #   SNOWPLOW_BENCH_REPEATS  runs per case (default 3)
@@ -56,9 +62,56 @@ run() {
     "$python" -c "print(f'{$events / ($end - $start):.0f}')"
 }
 
-for n in 1 2; do
-    rates=()
-    for _ in $(seq "$repeats"); do rates+=("$(run "$n")"); done
-    median=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$(( (repeats + 1) / 2 ))p")
-    echo "relays=$n events=$events runs=${rates[*]} median=$median events/s"
-done
+bench="$build/bench/snowplow-bench"
+push_args=(--events "$events" --event sd)
+
+# The application alone: snowplow-bench pushing into Redis.
+push() {
+    redis-cli -p "$port" del bench >/dev/null
+    "$bench" --redis "redis://127.0.0.1:$port" --redis-key bench "${push_args[@]}" \
+        | "$python" -c 'import json,sys; print(f"{json.loads(sys.stdin.read())[\"events_per_s\"]:.0f}")'
+    redis-cli -p "$port" del bench >/dev/null
+}
+
+# Application -> Redis -> N relays -> sink, all at once: until every event is
+# delivered (the list and the processing lists empty after the push ended).
+e2e() {
+    local n=$1 pids=() start end
+    redis-cli -p "$port" del bench >/dev/null
+    start=$(now)
+    for k in $(seq "$n"); do
+        "$relay" --redis "redis://127.0.0.1:$port" --key bench --collector "$SNOWPLOW_BENCH_COLLECTOR" \
+            --id "bench$k" --stats-interval 0 "${relay_args[@]}" 2>"$tmp/relay$k.log" &
+        pids+=($!)
+    done
+    "$bench" --redis "redis://127.0.0.1:$port" --redis-key bench "${push_args[@]}" >/dev/null
+    while :; do
+        local left
+        left=$(redis-cli -p "$port" eval "local n = redis.call('LLEN', KEYS[1]) for i = 1, $n do n = n + redis.call('LLEN', KEYS[1] .. ':processing:bench' .. i) end return n" 1 bench)
+        [[ "$left" == 0 ]] && break
+        sleep 0.01
+    done
+    end=$(now)
+    kill -TERM "${pids[@]}"
+    for p in "${pids[@]}"; do wait "$p"; done
+    "$python" -c "print(f'{$events / ($end - $start):.0f}')"
+}
+
+median_of() {
+    printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"
+}
+
+report() {
+    local label=$1; shift
+    local rates=()
+    for _ in $(seq "$repeats"); do rates+=("$("$@")"); done
+    echo "$label events=$events runs=${rates[*]} median=$(median_of "${rates[@]}") events/s"
+}
+
+for n in 1 2; do report "drain relays=$n" run "$n"; done
+if [[ -x "$bench" ]] && "$bench" --help 2>&1 | grep -q -- --redis; then
+    report "push (snowplow-bench --redis)" push
+    for n in 1 2; do report "e2e relays=$n" e2e "$n"; done
+else
+    echo "push/e2e: skipped ($bench has no --redis: the Redis transport is not in this build)"
+fi
