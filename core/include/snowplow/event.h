@@ -230,6 +230,19 @@ SNOWPLOW_API int snowplow_event_set_subject(snowplow_event *event,
                                             snowplow_subject *subject);
 
 /**
+ * Page fields for an event of any type, as the Ruby tracker 0.7's per-event
+ * `Page`: `url`, `page` (title) and `refr` (referrer). Each value that is not NULL
+ * or "" is sent with the event (and with each item of a transaction); NULL or ""
+ * leaves that field as it is. A page view or page ping has these fields itself:
+ * there the values replace page_url, page_title and referrer. Values are copied.
+ * Threads: as the other setters. Errors: SNOWPLOW_EINVAL (event NULL),
+ * SNOWPLOW_EUTF8 (names the argument), SNOWPLOW_ENOMEM; on error the event is
+ * unchanged.
+ */
+SNOWPLOW_API int snowplow_event_set_page(snowplow_event *event, const char *url,
+                                         const char *title, const char *referrer);
+
+/**
  * Check that every required field is set (snowplow_tracker_track() checks too).
  * Errors: SNOWPLOW_EINVAL (event NULL), SNOWPLOW_EMISSING (names the field).
  */
