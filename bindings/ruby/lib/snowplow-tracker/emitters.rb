@@ -42,6 +42,14 @@ module SnowplowTracker
       @logger.info("#{self.class} initialized with endpoint #{@collector_uri}")
     end
 
+    # As Snowplow::Emitter#flush; logs the gem's line when nothing is waiting.
+    def flush(async = true, timeout: nil)
+      if !closed? && (counter(:queued) + counter(:in_flight)).zero?
+        logger.info("Skipping sending events since buffer is empty")
+      end
+      super
+    end
+
     # The two ways to call new: (endpoint:, options: {}) and (endpoint, config = {}).
     def self.endpoint_and_options(args, kw)
       # 0.6.1 with the configuration as trailing keywords: new("host", method: "post")
