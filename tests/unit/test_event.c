@@ -411,8 +411,28 @@ static void transaction_and_items(void **state)
         assert_string_equal(co, expected);
         sp_payload_free(q);
     }
+    /* Items that do not share: item 0 has none, item 1 its own alone; the
+     * transaction keeps its own. */
+    assert_int_equal(snowplow_event_set_items_share_contexts(ev, 0), 0);
+    for (size_t item = 0; item < 3; item++) {
+        sp_payload *q = sp_payload_new();
+        assert_int_equal(
+            sp_event_encode_contexts(ev, item == 0 ? SP_EVENT_NO_ITEM : item - 1, q, 0), 0);
+        const char *co = sp_payload_get(q, "co");
+        if (item == 1)
+            assert_null(co);
+        else
+            assert_non_null(strstr(co, item == 0 ? "acme/tx/" : "acme/own/"));
+        if (item == 2)
+            assert_null(strstr(co, "acme/tx/"));
+        sp_payload_free(q);
+    }
+    sp_test_assert_error(snowplow_event_set_items_share_contexts(ev, 2), SNOWPLOW_EINVAL, "share",
+                         NULL);
     snowplow_event_free(ev);
     assert_int_equal(snowplow_event_page_view_new(&ev, "u", NULL, NULL), 0);
+    sp_test_assert_error(snowplow_event_set_items_share_contexts(ev, 0), SNOWPLOW_EFIELD, "items",
+                         NULL);
     sp_test_assert_error(snowplow_event_add_item(ev, "s", 1, 1, NULL, NULL), SNOWPLOW_EFIELD,
                          "items", NULL);
     sp_test_assert_error(snowplow_event_add_item_context(ev, 0, tx), SNOWPLOW_EFIELD, "items",

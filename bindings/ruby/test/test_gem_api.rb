@@ -32,6 +32,7 @@ class TestGemApi < Minitest::Test
   end
 
   def ctx = [ST::SelfDescribingJson.new(ENTITY, { "id" => "c1", "n" => 7, "tags" => %w[a b] })]
+  def tx_ctx = [ST::SelfDescribingJson.new(ENTITY, { "id" => "tx" })]
   def sdj = ST::SelfDescribingJson.new(TEST_EVENT, { "name" => "ü", "price" => 1.5 })
   def page = ST::Page.new(page_url: "https://e.com/page", referrer: "https://ref/")
   def event_subject = ST::Subject.new.set_user_id("u1").set_timezone("Europe/Paris")
@@ -56,7 +57,7 @@ class TestGemApi < Minitest::Test
       transaction: { order_id: "o-1", total_value: 25, affiliation: "aff", tax_value: 2, shipping: 3, city: "Zürich",
                      state: "ZH", country: "CH", currency: "CHF" },
       items: [{ sku: "a", price: 9, quantity: 2, name: "A", category: "cat", context: ctx }, { sku: "b", price: 7, quantity: 1 }],
-      tstamp: T0 + 8, page: page, subject: event_subject
+      context: tx_ctx, tstamp: T0 + 8, page: page, subject: event_subject
     )
     t.set_useragent("UA/1").set_ip_address("10.0.0.1")
     t.track_struct_event(category: "after", action: "set", tstamp: ST::TrueTimestamp.new(T0 + 9))
@@ -78,7 +79,7 @@ class TestGemApi < Minitest::Test
         "city" => "Zürich", "state" => "ZH", "country" => "CH", "currency" => "CHF" },
       [{ "sku" => "a", "price" => 9, "quantity" => 2, "name" => "A", "category" => "cat", "context" => ctx },
        { "sku" => "b", "price" => 7, "quantity" => 1 }],
-      nil, T0 + 8, page: page, subject: event_subject
+      tx_ctx, T0 + 8, page: page, subject: event_subject
     )
     t.set_useragent("UA/1").set_ip_address("10.0.0.1")
     t.track_struct_event("after", "set", nil, nil, nil, nil, ST::TrueTimestamp.new(T0 + 9))
@@ -108,7 +109,8 @@ class TestGemApi < Minitest::Test
         "dtm" => (T0 + 7).to_s }.merge(TRACKER_SUBJECT, common),
       { "e" => "tr", "tr_id" => "o-1", "tr_tt" => "25", "tr_af" => "aff", "tr_tx" => "2", "tr_sh" => "3",
         "tr_ci" => "Zürich", "tr_st" => "ZH", "tr_co" => "CH", "tr_cu" => "CHF",
-        "dtm" => (T0 + 8).to_s }.merge(PAGE, EVENT_SUBJECT, common),
+        "contexts" => [{ "schema" => ENTITY, "data" => { "id" => "tx" } }], "dtm" => (T0 + 8).to_s }.merge(PAGE, EVENT_SUBJECT, common),
+      # An item carries its own contexts only, not the transaction's.
       { "e" => "ti", "ti_sk" => "a", "ti_pr" => "9", "ti_qu" => "2", "ti_nm" => "A", "ti_ca" => "cat",
         "contexts" => CONTEXTS }.merge(tx),
       { "e" => "ti", "ti_sk" => "b", "ti_pr" => "7", "ti_qu" => "1" }.merge(tx),

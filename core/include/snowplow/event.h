@@ -211,6 +211,16 @@ SNOWPLOW_API int snowplow_event_add_item_context(snowplow_event *event, size_t i
                                                  const snowplow_sdjson *context);
 
 /**
+ * Whether the items of an ECOMMERCE_TRANSACTION carry the transaction's contexts:
+ * `share` 1 (the default): each item's `ti` event carries the transaction's
+ * contexts followed by its own; 0: its own only, as the official Ruby tracker
+ * sends them (the transaction's contexts then go with the `tr` event alone).
+ * Errors: SNOWPLOW_EINVAL (event NULL, share not 0 or 1), SNOWPLOW_EFIELD (not a
+ * transaction).
+ */
+SNOWPLOW_API int snowplow_event_set_items_share_contexts(snowplow_event *event, int share);
+
+/**
  * Set the true timestamp (`ttm`), milliseconds since the epoch; must be >= 0.
  * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
  */

@@ -432,6 +432,19 @@ static int set_timestamp(snowplow_event *ev, const char *fn, int64_t ms, int *ha
     return SNOWPLOW_OK;
 }
 
+int snowplow_event_set_items_share_contexts(snowplow_event *event, int share)
+{
+    static const char fn[] = "snowplow_event_set_items_share_contexts";
+    if (event == NULL)
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: event: must not be NULL", fn);
+    if (share != 0 && share != 1)
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: share: must be 0 or 1, not %d", fn, share);
+    if (event->kind->type != SNOWPLOW_EVENT_ECOMMERCE_TRANSACTION)
+        return sp_error_set(SNOWPLOW_EFIELD, "%s: a %s event has no items", fn, event->kind->name);
+    event->items_skip_event_contexts = !share;
+    return SNOWPLOW_OK;
+}
+
 int snowplow_event_set_true_timestamp(snowplow_event *event, int64_t ms)
 {
     return set_timestamp(event, "snowplow_event_set_true_timestamp", ms,

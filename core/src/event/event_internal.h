@@ -77,6 +77,7 @@ struct snowplow_event {
     sp_item *items;
     size_t n_items;
     snowplow_subject *subject;
+    int items_skip_event_contexts; /* snowplow_event_set_items_share_contexts(ev, 0) */
     char *page[3]; /* url, page, refr of snowplow_event_set_page() (kinds without their own) */
     int has_true_timestamp, has_device_timestamp;
     int64_t true_timestamp, device_timestamp;

@@ -32,6 +32,9 @@ module SnowplowTracker
                                     context tstamp], %i[name]]
     }.freeze
     EVENT_KEYWORDS = %i[subject page].freeze
+    # The gem wrote tstamp, order_id and currency into the item Hashes it was
+    # given: Hashes tracked once may come back with them (they are ignored).
+    ITEM_KEYS = (Snowplow::Tracker::ITEM_KEYS + %w[tstamp order_id currency]).freeze
     NEW_ARGUMENTS = %i[emitters subject namespace app_id encode_base64].freeze
 
     # new(emitters:, subject: nil, namespace: nil, app_id: nil, encode_base64: true)
@@ -73,6 +76,13 @@ module SnowplowTracker
 
       done = super(async, timeout: timeout)
       timeout.nil? ? self : done
+    end
+
+    private
+
+    # As the gem: an item's `ti` event carries the item's own contexts only.
+    def items_share_contexts?
+      false
     end
   end
 end

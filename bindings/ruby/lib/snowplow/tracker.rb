@@ -141,7 +141,7 @@ module Snowplow
       end
       raise ArgumentError, "track_ecommerce_transaction: items: expected an Array" unless items.is_a?(Array)
 
-      item_hashes = items.each_with_index.map { |item, i| hash_arg(item, "items[#{i}]", ITEM_KEYS) }
+      item_hashes = items.each_with_index.map { |item, i| hash_arg(item, "items[#{i}]", self.class::ITEM_KEYS) }
       ev = Native.event_ecommerce_transaction_new(str(tr["order_id"], "order_id"),
                                                   Convert.number(tr["total_value"], "track_ecommerce_transaction: total_value"))
       emit(ev, context, tstamp, subject, page) do
@@ -152,6 +152,7 @@ module Snowplow
           Native.event_set_double(ev, k, Convert.number(tr[k], "track_ecommerce_transaction: #{k}")) unless tr[k].nil?
         end
         item_hashes.each_with_index { |item, i| add_item(ev, item, i) }
+        Native.event_set_items_share_contexts(ev, 0) unless items_share_contexts?
       end
     end
 
@@ -287,6 +288,12 @@ module Snowplow
         set_strings(ev, "name" => name, "category" => category, "currency" => currency)
         Native.event_set_double(ev, "unit_price", Convert.number(unit_price, "#{fn}: unit_price")) unless unit_price.nil?
       end
+    end
+
+    # Items carry the transaction's contexts before their own (the gem's
+    # SnowplowTracker sends an item's own alone).
+    def items_share_contexts?
+      true
     end
 
     def hash_arg(value, name, keys)
