@@ -32,6 +32,42 @@ module SnowplowTracker
       raise ArgumentError, "#{fn}: missing keyword#{'s' if missing.size > 1}: #{missing.map(&:inspect).join(', ')}"
     end
 
+    # Raises Ruby's "missing keyword" error for the required keywords that
+    # were not given (`values` in the order of `names`).
+    def check_required(fn, names, values, missing)
+      absent = names.select.with_index { |_, i| values[i].equal?(missing) }
+      return if absent.empty?
+
+      raise ArgumentError, "#{fn}: missing keyword#{'s' if absent.size > 1}: #{absent.map(&:inspect).join(', ')}"
+    end
+
+    # The positional arguments of a call that gave some by position and some
+    # by keyword (`kw_values`, in the order of `names`; `missing` where a
+    # required one was not given, nil where an optional one was not).
+    def merge(fn, names, required, args, kw_values, missing)
+      if args.size > names.size
+        raise ArgumentError, "#{fn}: wrong number of arguments (given #{args.size}, " \
+                             "expected #{required.size}..#{names.size})"
+      end
+
+      absent = []
+      values = names.each_with_index.map do |name, i|
+        kv = kw_values[i]
+        given = !(kv.nil? || kv.equal?(missing))
+        if i < args.size
+          raise ArgumentError, "#{fn}: #{name} given both by position and by keyword" if given
+
+          args[i]
+        else
+          absent << name if kv.equal?(missing)
+          given ? kv : nil
+        end
+      end
+      return values if absent.empty?
+
+      raise ArgumentError, "#{fn}: missing keyword#{'s' if absent.size > 1}: #{absent.map(&:inspect).join(', ')}"
+    end
+
     # width and height, by position (0.6.1) or keyword (0.7).
     def pair(fn, args, width, height)
       if args.empty?

@@ -31,7 +31,8 @@ module SnowplowTracker
       track_mobile_screen_view: [%i[name id type previous_name previous_id previous_type transition_type
                                     context tstamp], %i[name]]
     }.freeze
-    EVENT_KEYWORDS = %i[subject page].freeze
+    # The default of a required keyword: not given.
+    MISSING = Object.new.freeze
     # The gem wrote tstamp, order_id and currency into the item Hashes it was
     # given: Hashes tracked once may come back with them (they are ignored).
     ITEM_KEYS = (Snowplow::Tracker::ITEM_KEYS + %w[tstamp order_id currency]).freeze
@@ -46,11 +47,30 @@ module SnowplowTracker
       super(v[:emitters], v[:subject] || Subject.new, v[:namespace], v[:app_id], encode_base64)
     end
 
+    # Each track method is written out as a real `def` with both kinds of
+    # parameters (Ruby then reads the keywords itself, as fast as in the gem):
+    #
+    #   def track_page_view(*args, page_url: MISSING, page_title: nil, ..., subject: nil, page: nil)
+    #
+    # A call with positions (0.6.1) fills the parameters from `args`, one with
+    # keywords (0.7/0.8) from the keywords, a mixed one from both.
     SIGNATURES.each do |name, (positional, required)|
-      define_method(name) do |*args, **kw|
-        v = Arguments.bind(name.to_s, positional, EVENT_KEYWORDS, required, args, kw)
-        super(*positional.map { |n| v[n] }, subject: v[:subject], page: v[:page])
-      end
+      params = positional.map { |n| "#{n}: #{required.include?(n) ? 'MISSING' : 'nil'}" }
+      unset = positional.map { |n| required.include?(n) ? "#{n}.equal?(MISSING)" : "#{n}.nil?" }.join(" && ")
+      class_eval <<~RUBY, __FILE__, __LINE__ + 1
+        def #{name}(*args, #{params.join(', ')}, subject: nil, page: nil)
+          if args.empty?
+            Arguments.check_required(:#{name}, #{required.inspect}, [#{required.join(', ')}], MISSING)
+            return super(#{positional.join(', ')}, subject: subject, page: page)
+          end
+          if (#{unset}) && args.size >= #{required.size} && args.size <= #{positional.size}
+            return super(*args, subject: subject, page: page)
+          end
+
+          super(*Arguments.merge(:#{name}, #{positional.inspect}, #{required.inspect}, args,
+                                 [#{positional.join(', ')}], MISSING), subject: subject, page: page)
+        end
+      RUBY
     end
 
     # The subject's setters on the tracker's subject (both ways of calling
