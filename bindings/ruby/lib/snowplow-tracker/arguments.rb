@@ -2,43 +2,33 @@
 
 module SnowplowTracker
   # Reads one call written either way: the 0.6.1 gem's positional arguments or
-  # the 0.7/0.8 gem's keyword arguments (Ruby itself tells them apart: a method
-  # taking `*args, **kw`), and raises ArgumentError in Ruby's own words, after
-  # the method's name, when an argument is missing, unknown or given twice.
+  # the 0.7/0.8 gem's keyword arguments (Ruby itself tells them apart: the
+  # methods take `*args` and keywords), or both at once, and raises
+  # ArgumentError in Ruby's own words, after the method's name, when an
+  # argument is missing, unknown or given twice.
   module Arguments
     module_function
 
+    # The default of a required keyword: not given.
+    MISSING = Object.new.freeze
+
     # `positional`: the 0.6.1 order; `keywords`: names taken only as keywords;
-    # `required`: names that must be given. Returns {name => value} of the
-    # names given (keyword keys may be Symbols or Strings).
+    # `required`: names that must be given. Returns {name => value} (nil for
+    # what was not given; keyword keys may be Symbols or Strings).
     def bind(fn, positional, keywords, required, args, kw)
-      if args.size > positional.size
-        raise ArgumentError, "#{fn}: wrong number of arguments (given #{args.size}, " \
-                             "expected #{required.size}..#{positional.size})"
-      end
+      kw = kw.transform_keys(&:to_sym)
+      unknown = kw.keys - positional - keywords
+      raise ArgumentError, "#{fn}: unknown keyword: #{unknown.first.inspect}" unless unknown.empty?
 
-      values = {}
-      args.each_with_index { |value, i| values[positional[i]] = value }
-      kw.each do |key, value|
-        name = key.to_sym
-        raise ArgumentError, "#{fn}: unknown keyword: #{name.inspect}" unless positional.include?(name) || keywords.include?(name)
-        raise ArgumentError, "#{fn}: #{name} given both by position and by keyword" if values.key?(name)
-
-        values[name] = value
-      end
-      missing = required.reject { |name| values.key?(name) }
-      return values if missing.empty?
-
-      raise ArgumentError, "#{fn}: missing keyword#{'s' if missing.size > 1}: #{missing.map(&:inspect).join(', ')}"
+      kw_values = positional.map { |n| kw.fetch(n) { required.include?(n) ? MISSING : nil } }
+      positional.zip(merge(fn, positional, required, args, kw_values, MISSING)).to_h.merge(kw.slice(*keywords))
     end
 
     # Raises Ruby's "missing keyword" error for the required keywords that
     # were not given (`values` in the order of `names`).
     def check_required(fn, names, values, missing)
       absent = names.select.with_index { |_, i| values[i].equal?(missing) }
-      return if absent.empty?
-
-      raise ArgumentError, "#{fn}: missing keyword#{'s' if absent.size > 1}: #{absent.map(&:inspect).join(', ')}"
+      raise_missing(fn, absent) unless absent.empty?
     end
 
     # The positional arguments of a call that gave some by position and some
@@ -63,9 +53,12 @@ module SnowplowTracker
           given ? kv : nil
         end
       end
-      return values if absent.empty?
+      raise_missing(fn, absent) unless absent.empty?
+      values
+    end
 
-      raise ArgumentError, "#{fn}: missing keyword#{'s' if absent.size > 1}: #{absent.map(&:inspect).join(', ')}"
+    def raise_missing(fn, names)
+      raise ArgumentError, "#{fn}: missing keyword#{'s' if names.size > 1}: #{names.map(&:inspect).join(', ')}"
     end
 
     # width and height, by position (0.6.1) or keyword (0.7).

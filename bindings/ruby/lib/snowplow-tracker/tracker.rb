@@ -31,8 +31,7 @@ module SnowplowTracker
       track_mobile_screen_view: [%i[name id type previous_name previous_id previous_type transition_type
                                     context tstamp], %i[name]]
     }.freeze
-    # The default of a required keyword: not given.
-    MISSING = Object.new.freeze
+    MISSING = Arguments::MISSING
     # The gem wrote tstamp, order_id and currency into the item Hashes it was
     # given: Hashes tracked once may come back with them (they are ignored).
     ITEM_KEYS = (Snowplow::Tracker::ITEM_KEYS + %w[tstamp order_id currency]).freeze
@@ -43,7 +42,7 @@ module SnowplowTracker
     # encode_base64 = true) (0.6.1).
     def initialize(*args, **kw)
       v = Arguments.bind("Tracker.new", NEW_ARGUMENTS, [], %i[emitters], args, kw)
-      encode_base64 = v.key?(:encode_base64) ? v[:encode_base64] : true
+      encode_base64 = v[:encode_base64].nil? ? true : v[:encode_base64]
       super(v[:emitters], v[:subject] || Subject.new, v[:namespace], v[:app_id], encode_base64)
     end
 
