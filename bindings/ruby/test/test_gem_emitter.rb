@@ -187,6 +187,20 @@ class TestGemEmitter < Minitest::Test
     assert_equal [[:success, 1]], calls
   end
 
+  # The gem's public Emitter#input: a Hash of payload fields, values to_s.
+  def test_input
+    e = ST::Emitter.new(endpoint: collector.endpoint, options: options(method: "post"))
+    assert_nil e.input({ "e" => "se", "se_ca" => "raw", "se_ac" => "input", "se_va" => 5, "p" => "srv", "tv" => "rb-x",
+                         dtm: 1_700_000_000_000 })
+    error = assert_raises(ArgumentError) { e.input({ "se_ca" => "no e" }) }
+    assert_includes error.message, "'e'"
+    e.flush
+    collector.wait_for_total(1)
+    got = collector.good.map { |r| r["event"].slice("e", "se_ca", "se_ac", "se_va", "dtm") }
+    assert_equal [{ "e" => "se", "se_ca" => "raw", "se_ac" => "input", "se_va" => "5", "dtm" => "1700000000000" }], got
+    assert_equal 1, collector.counts["total"]
+  end
+
   def test_post_path_option
     e = ST::Emitter.new(endpoint: collector.endpoint,
                         options: options(method: "post", path: "/com.acme/track"))

@@ -42,6 +42,18 @@ module SnowplowTracker
       @logger.info("#{self.class} initialized with endpoint #{@collector_uri}")
     end
 
+    # The gem's Emitter#input: queue one event given as a Hash of payload
+    # fields ({"e" => "se", "se_ca" => ..., "p" => "srv", "tv" => ...}; values
+    # are sent as their to_s, as the gem did). An `eid` is kept, else one is
+    # made; `stm` is set when sent. Raises ArgumentError (nothing queued) for
+    # what the protocol refuses: no `e`, an `eid` that is no UUID, bad UTF-8.
+    def input(payload)
+      raise ArgumentError, "input: payload: expected a Hash, got #{payload.class}" unless payload.is_a?(Hash)
+
+      Snowplow::Native.emitter_input_json(native, JSON.generate(payload.to_h { |k, v| [k.to_s, v.to_s] }))
+      nil
+    end
+
     # As Snowplow::Emitter#flush; logs the gem's line when nothing is waiting.
     def flush(async = true, timeout: nil)
       if !closed? && (counter(:queued) + counter(:in_flight)).zero?
