@@ -9,7 +9,10 @@ module Snowplow
   # As in snowplow-tracker 0.6.1: `context` is an Array of
   # SelfDescribingJson entities, `tstamp` a number of milliseconds (the
   # device timestamp) or a TrueTimestamp / DeviceTimestamp, and every track
-  # method returns the tracker. Bad input raises ArgumentError with the C
+  # method returns the tracker. As in 0.7, every track method also takes
+  # `subject:` (a Subject for this event, whose fields override the
+  # tracker's) and `page:` (a Page: url, title and referrer sent with the
+  # event). Bad input raises ArgumentError with the C
   # library's message and queues nothing. Tracking never waits for the network.
   # A tracker may be used by many threads at once.
   class Tracker
