@@ -89,6 +89,12 @@ class RedisServer:
         stop_process(self.proc)
         self.proc = None
 
+    def kill(self):
+        """SIGKILL: whatever was fsynced to the AOF (every write) survives."""
+        self.proc.kill()
+        self.proc.wait(30)
+        self.proc = None
+
     def client(self):
         return redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
                            socket_timeout=30)

@@ -161,6 +161,18 @@ static long long list_length(relay *r, const char *key, int *rc)
 
 static int feed_reply(relay *r, redisReply *reply);
 
+/* The `n` settled items at the head are gone from Redis: count and forget them. */
+static void settled(relay *r, size_t n)
+{
+    for (uint64_t s = r->window.head; s < r->window.head + n; s++) {
+        unsigned char st = relay_window_at(&r->window, s)->state;
+        r->counts.sent += st == RELAY_SENT;
+        r->counts.returned += st == RELAY_RETURN;
+        r->counts.stored += st == RELAY_STORED;
+    }
+    relay_window_drop_head(&r->window, n);
+}
+
 /* After a reconnection: settle what the lost answer left open (see the top). */
 static int resolve_uncertain(relay *r)
 {
@@ -170,7 +182,7 @@ static int resolve_uncertain(relay *r)
         return rc;
     long long have = (long long)relay_window_count(&r->window);
     if (r->uncertain == RELAY_MAYBE_SETTLED && len == have - (long long)r->uncertain_n) {
-        relay_window_drop_head(&r->window, r->uncertain_n);
+        settled(r, r->uncertain_n);
         have = len;
     }
     r->uncertain = RELAY_SURE;
@@ -426,13 +438,7 @@ static int settle(relay *r)
     if (rc != RELAY_REDIS_OK)
         return rc;
     freeReplyObject(reply);
-    for (uint64_t s = r->window.head; s < r->window.head + n; s++) {
-        unsigned char st = relay_window_at(&r->window, s)->state;
-        r->counts.sent += st == RELAY_SENT;
-        r->counts.returned += st == RELAY_RETURN;
-        r->counts.stored += st == RELAY_STORED;
-    }
-    relay_window_drop_head(&r->window, n);
+    settled(r, n);
     return RELAY_REDIS_OK;
 }
 
@@ -570,6 +576,7 @@ static int run_loop(relay *r)
         }
         if (got == RELAY_REDIS_DOWN) {
             say(r, "%s", r->redis.err);
+            r->down_since = now_s();
             if (ensure_connected(r, 1) == RELAY_REDIS_FATAL) {
                 status = RELAY_EXIT_FAILED;
                 break;
