@@ -68,7 +68,8 @@ void relay_acks_on_result(const snowplow_result *result, void *payload)
             if (!eid)
                 continue;
             relay_ack *ack = &a->items[a->count++];
-            snprintf(ack->eid, sizeof ack->eid, "%s", eid);
+            strncpy(ack->eid, eid, sizeof ack->eid - 1); /* NUL-padded: hashed whole */
+            ack->eid[sizeof ack->eid - 1] = '\0';
             ack->state = (unsigned char)state;
         }
     }
