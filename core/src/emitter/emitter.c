@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_flush.h"
+#include "emitter/emitter_process.h"
+#include "emitter/emitter_report.h"
+#include "emitter/emitter_worker.h"
 #include "emitter/emitter_internal.h"
 #include "emitter/emitter_store.h"
 #include "util/error.h"
@@ -146,6 +150,8 @@ static snowplow_emitter *alloc_emitter(snowplow_emitter_options *options)
     return em;
 }
 
+static void sp_emitter_destroy(snowplow_emitter *em);
+
 int snowplow_emitter_new(snowplow_emitter **out, snowplow_emitter_options *options)
 {
     static const char fn[] = "snowplow_emitter_new";
@@ -216,7 +222,8 @@ void sp_emitter_ref(snowplow_emitter *em)
         sp_ref_inc(&em->refs);
 }
 
-void sp_emitter_destroy(snowplow_emitter *em)
+/* Free everything (threads already joined, or a forked copy). */
+static void sp_emitter_destroy(snowplow_emitter *em)
 {
     sp_process_unregister(em);
     sp_record_list rest = sp_queue_take_all(&em->queue);

@@ -9,6 +9,10 @@
 #include <stdio.h>
 
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_flush.h"
+#include "emitter/emitter_report.h"
+#include "emitter/emitter_retry.h"
+#include "emitter/emitter_worker.h"
 #include "emitter/emitter_store.h"
 #include "util/text.h"
 
