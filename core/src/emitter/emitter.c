@@ -4,6 +4,7 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "emitter/emitter_impl.h"
@@ -13,6 +14,7 @@
 #include "emitter/emitter_worker.h"
 #include "emitter/emitter_internal.h"
 #include "emitter/emitter_store.h"
+#include "transport/redis.h"
 #include "util/error.h"
 #include "util/endpoint.h"
 #include "util/hot_mutex.h"
@@ -76,6 +78,10 @@ static void destroy_sync(snowplow_emitter *em)
 static int build_url(snowplow_emitter *em, const char *fn)
 {
     const snowplow_emitter_options *o = em->opt;
+    if (o->redis) { /* named in messages only */
+        em->url = strdup(o->redis->display);
+        return em->url ? 0 : sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+    }
     sp_endpoint ep;
     int rc = sp_endpoint_parse(&ep, fn, o->endpoint, o->protocol, o->port);
     if (rc < 0)
@@ -162,7 +168,9 @@ int snowplow_emitter_new(snowplow_emitter **out, snowplow_emitter_options *optio
     *out = NULL;
     if (!options)
         return sp_error_set(SNOWPLOW_EINVAL, "%s: options: NULL", fn);
-    if (!options->endpoint) {
+    if (options->redis) /* its items are the POST `data` elements */
+        options->method = SNOWPLOW_METHOD_POST;
+    else if (!options->endpoint) {
         snowplow_emitter_options_free(options);
         return sp_error_set(SNOWPLOW_EINVAL,
                             "%s: options: no endpoint (see snowplow_emitter_options_set_endpoint)",

@@ -1,10 +1,13 @@
 /*
- * The libcurl transport: one easy handle per sending thread, reused for every
- * request so that the connection stays open (keep-alive).
+ * The libcurl transport: each sending thread owns a curl multi handle and up to
+ * max_inflight easy handles, all reused for every request so that connections
+ * stay open (keep-alive in the multi's connection cache). A send_many() call
+ * runs its requests at once: over parallel connections for HTTP/1.1, and
+ * multiplexed on one connection when the collector speaks HTTP/2
+ * (CURLPIPE_MULTIPLEX; https, negotiated by ALPN).
  *
- * The easy handle is driven through the thread's own multi handle (which keeps
- * the connection cache) in slices of at most SP_ABORT_POLL_MS, so that a close
- * can abort a request that waits on a silent collector within that slice;
+ * The multi handle is driven in slices of at most SP_ABORT_POLL_MS, so that a
+ * close can abort requests that wait on a silent collector within that slice;
  * curl's progress callback alone runs only about once a second when idle.
  */
 #include <curl/curl.h>
@@ -21,14 +24,25 @@
 #define SP_USER_AGENT "libsnowplow/" SNOWPLOW_VERSION_STRING
 #define SP_ABORT_POLL_MS 50
 
+struct sp_http_conn;
+
+/* One easy handle and what it learns about its current answer. */
+typedef struct sp_http_xfer {
+    CURL *curl;
+    struct sp_http_conn *conn;
+    int retry_after_ms; /* from the current answer's headers */
+    char errbuf[CURL_ERROR_SIZE];
+} sp_http_xfer;
+
 typedef struct sp_http_conn {
     CURLM *multi;
-    CURL *curl;
+    sp_http_xfer *xfers; /* max_inflight of them, created on first use */
+    unsigned xfer_count;
     struct curl_slist *post_headers;
     struct curl_slist *get_headers;
     const atomic_bool *abort_flag;
-    int retry_after_ms; /* from the current answer's headers */
-    char errbuf[CURL_ERROR_SIZE];
+    long connect_timeout_ms;
+    long request_timeout_ms;
 } sp_http_conn;
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -87,7 +101,7 @@ int sp_http_retry_after_ms(const char *value)
  * interim ones, so a status line starts the answer afresh. */
 static size_t read_header(char *buffer, size_t size, size_t nitems, void *userdata)
 {
-    sp_http_conn *c = userdata;
+    sp_http_xfer *c = userdata;
     size_t len = size * nitems;
     static const char name[] = "retry-after:";
     if (len >= 5 && strncasecmp(buffer, "HTTP/", 5) == 0) {
@@ -115,8 +129,8 @@ static int check_abort(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl
     (void)dlnow;
     (void)ultotal;
     (void)ulnow;
-    const sp_http_conn *c = clientp;
-    return atomic_load(c->abort_flag) ? 1 : 0;
+    const sp_http_xfer *x = clientp;
+    return atomic_load(x->conn->abort_flag) ? 1 : 0;
 }
 
 static void http_close(void *conn)
@@ -124,8 +138,10 @@ static void http_close(void *conn)
     sp_http_conn *c = conn;
     if (!c)
         return;
-    if (c->curl)
-        curl_easy_cleanup(c->curl);
+    for (unsigned i = 0; i < c->xfer_count; i++)
+        if (c->xfers[i].curl)
+            curl_easy_cleanup(c->xfers[i].curl);
+    free(c->xfers);
     if (c->multi)
         curl_multi_cleanup(c->multi);
     curl_slist_free_all(c->post_headers);
@@ -156,84 +172,72 @@ static void *http_open(void *ctx, const sp_transport_config *cfg)
     if (!c)
         return NULL;
     c->abort_flag = cfg->abort_flag;
+    c->connect_timeout_ms = cfg->connect_timeout_ms;
+    c->request_timeout_ms = cfg->request_timeout_ms;
+    c->xfer_count = cfg->max_inflight ? cfg->max_inflight : 1;
     /* "Expect:" with no value stops curl from sending Expect: 100-continue. */
     static const char *const post_lines[] = {
         "Content-Type: application/json; charset=utf-8", "Expect:", NULL};
     static const char *const get_lines[] = {"Expect:", NULL};
     c->post_headers = header_list(post_lines);
     c->get_headers = header_list(get_lines);
-    c->curl = curl_easy_init();
+    c->xfers = calloc(c->xfer_count, sizeof *c->xfers);
     c->multi = curl_multi_init();
-    if (!c->curl || !c->multi || !c->post_headers || !c->get_headers) {
+    if (!c->xfers || !c->multi || !c->post_headers || !c->get_headers) {
         http_close(c);
         return NULL;
     }
+    /* HTTP/2 streams share one connection when the collector offers it (the
+     * default of recent libcurl; said here for older ones). */
+    curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    /* Keep a connection per handle open between sends: by default the cache
+     * shrinks with the handles added, so removing them would close connections. */
+    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->xfer_count);
+    return c;
+}
 
-    CURL *h = c->curl;
+/* The i-th easy handle, configured once; NULL on ENOMEM. */
+static sp_http_xfer *xfer_get(sp_http_conn *c, unsigned i)
+{
+    sp_http_xfer *x = &c->xfers[i];
+    if (x->curl)
+        return x;
+    CURL *h = curl_easy_init();
+    if (!h)
+        return NULL;
+    x->curl = h;
+    x->conn = c;
+    curl_easy_setopt(h, CURLOPT_PRIVATE, x);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)cfg->request_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->request_timeout_ms);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, SP_USER_AGENT);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_abort);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
     curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    return c;
+    return x;
 }
 
-/* Run the transfer to its end, or until the abort flag is seen. */
-static CURLcode perform(sp_http_conn *c)
+/* Point the handle at one request. */
+static void xfer_set_request(sp_http_conn *c, sp_http_xfer *x, const sp_http_request *req)
 {
-    CURLMcode mc = curl_multi_add_handle(c->multi, c->curl);
-    CURLcode rc = CURLE_OK;
-    bool done = false;
-    while (mc == CURLM_OK && !done) {
-        int running = 0;
-        mc = curl_multi_perform(c->multi, &running);
-        CURLMsg *msg;
-        int left;
-        while (mc == CURLM_OK && (msg = curl_multi_info_read(c->multi, &left)))
-            if (msg->msg == CURLMSG_DONE && msg->easy_handle == c->curl) {
-                rc = msg->data.result;
-                done = true;
-            }
-        if (done || mc != CURLM_OK)
-            break;
-        if (atomic_load(c->abort_flag)) {
-            rc = CURLE_ABORTED_BY_CALLBACK;
-            break;
-        }
-        mc = curl_multi_poll(c->multi, NULL, 0, SP_ABORT_POLL_MS, NULL);
-    }
-    curl_multi_remove_handle(c->multi, c->curl);
-    if (mc != CURLM_OK) {
-        snprintf(c->errbuf, sizeof c->errbuf, "%s", curl_multi_strerror(mc));
-        rc = CURLE_FAILED_INIT;
-    }
-    return rc;
-}
-
-static void http_send(void *conn, const sp_http_request *req, sp_http_response *resp)
-{
-    sp_http_conn *c = conn;
-    memset(resp, 0, sizeof *resp);
-    if (!c) {
-        snprintf(resp->reason, sizeof resp->reason, "could not create an HTTP handle");
-        return;
-    }
-    CURL *h = c->curl;
-    c->errbuf[0] = '\0';
-    c->retry_after_ms = 0;
+    CURL *h = x->curl;
+    x->errbuf[0] = '\0';
+    x->retry_after_ms = 0;
     curl_easy_setopt(h, CURLOPT_URL, req->url);
+    /* https: wait for a connection that may multiplex (HTTP/2) rather than
+     * open another one; plain http has no HTTP/2 here, so no waiting. */
+    curl_easy_setopt(h, CURLOPT_PIPEWAIT, strncasecmp(req->url, "https:", 6) == 0 ? 1L : 0L);
     if (req->body) {
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->post_headers);
         curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -243,23 +247,112 @@ static void http_send(void *conn, const sp_http_request *req, sp_http_response *
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->get_headers);
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     }
+}
 
-    CURLcode rc = perform(c);
+/* Fill the answer of a transfer that ended with `rc`. */
+static void xfer_answer(sp_http_xfer *x, CURLcode rc, sp_http_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
     if (rc == CURLE_OK) {
         long status = 0;
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
         resp->status = (int)status;
-        resp->retry_after_ms = c->retry_after_ms;
+        resp->retry_after_ms = x->retry_after_ms;
         if (status == 0)
             snprintf(resp->reason, sizeof resp->reason, "no HTTP status received");
         return;
     }
     resp->aborted = rc == CURLE_ABORTED_BY_CALLBACK;
     snprintf(resp->reason, sizeof resp->reason, "%s",
-             c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+             x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 }
 
-static const sp_transport curl_transport = {http_open, http_send, http_close, NULL};
+static void fail_unit(sp_send_unit *u, const char *reason)
+{
+    memset(&u->resp, 0, sizeof u->resp);
+    snprintf(u->resp.reason, sizeof u->resp.reason, "%s", reason);
+}
+
+/* Run up to xfer_count requests at once, to their ends or until the abort
+ * flag is seen; every unit's resp is filled. */
+static void run_wave(sp_http_conn *c, sp_send_unit *units, size_t n)
+{
+    sp_send_unit *owner[n]; /* the unit of each added handle, by xfer index */
+    size_t added = 0;
+    for (size_t i = 0; i < n; i++) {
+        sp_http_xfer *x = xfer_get(c, (unsigned)i);
+        owner[i] = NULL;
+        if (!x) {
+            fail_unit(&units[i], "could not create an HTTP handle");
+            continue;
+        }
+        xfer_set_request(c, x, &units[i].req);
+        CURLMcode mc = curl_multi_add_handle(c->multi, x->curl);
+        if (mc != CURLM_OK) {
+            fail_unit(&units[i], curl_multi_strerror(mc));
+            continue;
+        }
+        owner[i] = &units[i];
+        added++;
+    }
+
+    size_t done = 0;
+    CURLMcode mc = CURLM_OK;
+    bool aborted = false;
+    while (done < added) {
+        int running = 0;
+        mc = curl_multi_perform(c->multi, &running);
+        CURLMsg *msg;
+        int left;
+        while (mc == CURLM_OK && (msg = curl_multi_info_read(c->multi, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            sp_http_xfer *x = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+            size_t i = (size_t)(x - c->xfers);
+            if (!x || i >= n || !owner[i])
+                continue;
+            xfer_answer(x, msg->data.result, &owner[i]->resp);
+            curl_multi_remove_handle(c->multi, x->curl);
+            owner[i] = NULL;
+            done++;
+        }
+        if (done >= added || mc != CURLM_OK)
+            break;
+        if (atomic_load(c->abort_flag)) {
+            aborted = true;
+            break;
+        }
+        mc = curl_multi_poll(c->multi, NULL, 0, SP_ABORT_POLL_MS, NULL);
+    }
+    /* Whatever did not end: aborted, or the multi handle failed. */
+    for (size_t i = 0; i < n; i++) {
+        if (!owner[i])
+            continue;
+        curl_multi_remove_handle(c->multi, c->xfers[i].curl);
+        if (aborted) {
+            fail_unit(owner[i], "aborted: the emitter is closing");
+            owner[i]->resp.aborted = true;
+        } else {
+            fail_unit(owner[i], curl_multi_strerror(mc));
+        }
+    }
+}
+
+static void http_send_many(void *conn, sp_send_unit *units, size_t n)
+{
+    sp_http_conn *c = conn;
+    if (!c) {
+        for (size_t i = 0; i < n; i++)
+            fail_unit(&units[i], "could not create an HTTP handle");
+        return;
+    }
+    for (size_t i = 0; i < n; i += c->xfer_count)
+        run_wave(c, units + i, n - i < c->xfer_count ? n - i : c->xfer_count);
+}
+
+static const sp_transport curl_transport = {http_open, NULL, http_close, NULL,
+                                            http_send_many, SP_TRANSPORT_HTTP};
 
 const sp_transport *sp_http_transport(void)
 {
