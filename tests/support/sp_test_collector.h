@@ -9,6 +9,7 @@
 #define SP_TEST_COLLECTOR_H
 
 #include <cjson/cJSON.h>
+#include <sys/types.h>
 
 typedef struct sp_test_collector sp_test_collector;
 
@@ -47,6 +48,11 @@ void sp_test_collector_reset(sp_test_collector *c);
  * -1 when refused (the collector's reason is printed). "{}" or
  * "{\"status\":200}" clears the fault. */
 int sp_test_collector_fault(sp_test_collector *c, const char *json);
+
+/* In a child just forked by `parent`: exec argv[0] with default signals, stdin
+ * and stdout on /dev/null, and SIGTERM when the forking thread ends. Never
+ * returns. For tests that start other servers (redis-server, ...). */
+void sp_test_exec_child(pid_t parent, char *const argv[]);
 
 /* A port on 127.0.0.1 with nothing listening (bound to port 0, read, closed), or -1. */
 int sp_test_dead_port(void);
