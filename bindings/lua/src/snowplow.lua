@@ -199,6 +199,7 @@ local emitter_keys = {
   buffer_capacity = true, buffer_bytes = true, full_policy = true, block_timeout_ms = true,
   store = true, store_sync_interval_ms = true, store_max_events = true, store_max_age_ms = true,
   result_queue_size = true, on_success = true, on_failure = true, on_result = true,
+  max_inflight = true, redis_url = true, redis_key = true,
 }
 
 local full_policies = {
@@ -233,9 +234,14 @@ local function apply_emitter_options(o, url, opt, method)
     linger_ms = core.emitter_options_set_linger_ms,
     connect_timeout_ms = core.emitter_options_set_connect_timeout_ms,
     request_timeout_ms = core.emitter_options_set_request_timeout_ms,
+    max_inflight = core.emitter_options_set_max_inflight,
   }
   for key, setter in pairs(ints) do
     if opt[key] ~= nil then setter(o, check_integer(opt[key], fn, key)) end
+  end
+  if opt.redis_url ~= nil then
+    core.emitter_options_set_redis(o, check_string(opt.redis_url, fn, "redis_url"),
+      check_string(opt.redis_key, fn, "redis_key"))
   end
   if opt.post_path ~= nil then core.emitter_options_set_post_path(o, check_string(opt.post_path, fn, "post_path")) end
   if opt.max_attempts ~= nil or opt.retry_base_delay_ms ~= nil or opt.retry_max_delay_ms ~= nil then
@@ -279,7 +285,10 @@ end
 --   custom_retry_codes ({[503] = false}), buffer_capacity, buffer_bytes,
 --   full_policy ("drop_newest", "drop_oldest", "block"), block_timeout_ms,
 --   store (SQLite path), store_sync_interval_ms, store_max_events,
---   store_max_age_ms, result_queue_size, and the callbacks
+--   store_max_age_ms, result_queue_size, max_inflight (requests in flight per
+--   sending thread, default 8; events of different requests arrive in any
+--   order), redis_url and redis_key (push each event to that Redis list instead
+--   of the collector: the url is then unused), and the callbacks
 --   on_success(count), on_failure(success_count, failed_events),
 --   on_result(result), run by emitter:dispatch().
 function snowplow.new_emitter(url, options)
