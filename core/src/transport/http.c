@@ -6,9 +6,10 @@
  * multiplexed on one connection when the collector speaks HTTP/2
  * (CURLPIPE_MULTIPLEX; https, negotiated by ALPN).
  *
- * The multi handle is driven in slices of at most SP_ABORT_POLL_MS, so that a
- * close can abort requests that wait on a silent collector within that slice;
- * curl's progress callback alone runs only about once a second when idle.
+ * The multi handle is driven in slices of at most SP_ABORT_POLL_MS, and the
+ * abort flag is read between slices, so that a close can abort requests that
+ * wait on a silent collector within that slice (no progress callback: it
+ * would cost every transfer and run only about once a second when idle).
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -24,12 +25,9 @@
 #define SP_USER_AGENT "libsnowplow/" SNOWPLOW_VERSION_STRING
 #define SP_ABORT_POLL_MS 50
 
-struct sp_http_conn;
-
 /* One easy handle and what it learns about its current answer. */
 typedef struct sp_http_xfer {
     CURL *curl;
-    struct sp_http_conn *conn;
     int retry_after_ms; /* from the current answer's headers */
     char errbuf[CURL_ERROR_SIZE];
 } sp_http_xfer;
@@ -121,18 +119,6 @@ static size_t read_header(char *buffer, size_t size, size_t nitems, void *userda
     return len;
 }
 
-/* Called by curl during a transfer; a non-zero return aborts it. */
-static int check_abort(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-    (void)dltotal;
-    (void)dlnow;
-    (void)ultotal;
-    (void)ulnow;
-    const sp_http_xfer *x = clientp;
-    return atomic_load(x->conn->abort_flag) ? 1 : 0;
-}
-
 static void http_close(void *conn)
 {
     sp_http_conn *c = conn;
@@ -206,7 +192,6 @@ static sp_http_xfer *xfer_get(sp_http_conn *c, unsigned i)
     if (!h)
         return NULL;
     x->curl = h;
-    x->conn = c;
     curl_easy_setopt(h, CURLOPT_PRIVATE, x);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
@@ -217,9 +202,6 @@ static sp_http_xfer *xfer_get(sp_http_conn *c, unsigned i)
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_abort);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
