@@ -49,6 +49,16 @@ void sp_test_collector_reset(sp_test_collector *c);
  * "{\"status\":200}" clears the fault. */
 int sp_test_collector_fault(sp_test_collector *c, const char *json);
 
+/*
+ * fork+exec SNOWPLOW_TEST_PYTHON `script` args... (NULL-terminated) the way the
+ * collector is started (dies with the starting thread, stdout to /dev/null), and wait
+ * up to 15 s for `ready_file` to exist and be non-empty (write it atomically). The
+ * child's pid, or -1 (why is printed). Stop it with sp_test_python_stop().
+ */
+pid_t sp_test_python_start(const char *script, char *const args[], const char *ready_file);
+/* SIGTERM, wait (SIGKILL after 10 s). pid <= 0 is ignored. */
+void sp_test_python_stop(pid_t pid);
+
 /* In a child just forked by `parent`: exec argv[0] with default signals, stdin
  * and stdout on /dev/null, and SIGTERM when the forking thread ends. Never
  * returns. For tests that start other servers (redis-server, ...). */

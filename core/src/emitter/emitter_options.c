@@ -53,6 +53,7 @@ void snowplow_emitter_options_free(snowplow_emitter_options *options)
     free(options->post_path);
     free(options->store_path);
     sp_redis_target_free(options->redis);
+    sp_http_options_clear(&options->http);
     free(options);
 }
 

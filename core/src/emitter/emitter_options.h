@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "snowplow/emitter.h"
+#include "transport/http_options.h"
 #include "transport/transport.h"
 
 #define SP_DEFAULT_POST_PATH "/com.snowplowanalytics.snowplow/tp2"
@@ -49,6 +50,7 @@ struct snowplow_emitter_options {
     unsigned max_inflight;        /* 0 = SP_DEFAULT_MAX_INFLIGHT */
     struct sp_redis_target *redis; /* set_redis: the transport's context; NULL = HTTP */
     sp_transport transport;
+    sp_http_options http;         /* TLS, proxy, headers, User-Agent (emitter_options_net.c) */
 };
 
 /* Bounds of the settings (checked by the setters). */

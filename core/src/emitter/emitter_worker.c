@@ -460,7 +460,7 @@ void *sp_worker_main(void *arg)
                         : o->max_inflight       ? o->max_inflight
                                                 : SP_DEFAULT_MAX_INFLIGHT;
     sp_transport_config cfg = {o->connect_timeout_ms, o->request_timeout_ms, &em->abort_flag,
-                               inflight};
+                               inflight, &o->http};
     void *conn = o->transport.open(o->transport.ctx, &cfg);
     group g = {0};
     g.batches = calloc(inflight, sizeof *g.batches);

@@ -20,9 +20,10 @@
 #include <time.h>
 
 #include "snowplow/common.h"
+#include "snowplow/emitter.h"
+#include "transport/http_options.h"
 #include "transport/transport.h"
 
-#define SP_USER_AGENT "libsnowplow/" SNOWPLOW_VERSION_STRING
 #define SP_ABORT_POLL_MS 50
 
 /* One easy handle and what it learns about its current answer. */
@@ -36,8 +37,7 @@ typedef struct sp_http_conn {
     CURLM *multi;
     sp_http_xfer *xfers; /* max_inflight of them, created on first use */
     unsigned xfer_count;
-    struct curl_slist *post_headers;
-    struct curl_slist *get_headers;
+    const struct sp_http_options *http; /* shared, read-only */
     const atomic_bool *abort_flag;
     long connect_timeout_ms;
     long request_timeout_ms;
@@ -130,23 +130,7 @@ static void http_close(void *conn)
     free(c->xfers);
     if (c->multi)
         curl_multi_cleanup(c->multi);
-    curl_slist_free_all(c->post_headers);
-    curl_slist_free_all(c->get_headers);
     free(c);
-}
-
-static struct curl_slist *header_list(const char *const *lines)
-{
-    struct curl_slist *list = NULL;
-    for (; *lines; lines++) {
-        struct curl_slist *next = curl_slist_append(list, *lines);
-        if (!next) {
-            curl_slist_free_all(list);
-            return NULL;
-        }
-        list = next;
-    }
-    return list;
 }
 
 static void *http_open(void *ctx, const sp_transport_config *cfg)
@@ -160,16 +144,11 @@ static void *http_open(void *ctx, const sp_transport_config *cfg)
     c->abort_flag = cfg->abort_flag;
     c->connect_timeout_ms = cfg->connect_timeout_ms;
     c->request_timeout_ms = cfg->request_timeout_ms;
+    c->http = cfg->http;
     c->xfer_count = cfg->max_inflight ? cfg->max_inflight : 1;
-    /* "Expect:" with no value stops curl from sending Expect: 100-continue. */
-    static const char *const post_lines[] = {
-        "Content-Type: application/json; charset=utf-8", "Expect:", NULL};
-    static const char *const get_lines[] = {"Expect:", NULL};
-    c->post_headers = header_list(post_lines);
-    c->get_headers = header_list(get_lines);
     c->xfers = calloc(c->xfer_count, sizeof *c->xfers);
     c->multi = curl_multi_init();
-    if (!c->xfers || !c->multi || !c->post_headers || !c->get_headers) {
+    if (!c->xfers || !c->multi) {
         http_close(c);
         return NULL;
     }
@@ -182,7 +161,8 @@ static void *http_open(void *ctx, const sp_transport_config *cfg)
     return c;
 }
 
-/* The i-th easy handle, configured once; NULL on ENOMEM. */
+/* The i-th easy handle, configured once; NULL when it cannot be made (the
+ * thread's error message says why). */
 static sp_http_xfer *xfer_get(sp_http_conn *c, unsigned i)
 {
     sp_http_xfer *x = &c->xfers[i];
@@ -197,7 +177,6 @@ static sp_http_xfer *xfer_get(sp_http_conn *c, unsigned i)
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->request_timeout_ms);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, SP_USER_AGENT);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header);
@@ -207,11 +186,18 @@ static sp_http_xfer *xfer_get(sp_http_conn *c, unsigned i)
 #else
     curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+    /* Headers (Content-Type for POST, Expect:, the extra ones), User-Agent,
+     * TLS and proxy: the emitter's network options. */
+    if (sp_http_options_apply(h, c->http) < 0) {
+        curl_easy_cleanup(h);
+        x->curl = NULL;
+        return NULL;
+    }
     return x;
 }
 
 /* Point the handle at one request. */
-static void xfer_set_request(sp_http_conn *c, sp_http_xfer *x, const sp_http_request *req)
+static void xfer_set_request(sp_http_xfer *x, const sp_http_request *req)
 {
     CURL *h = x->curl;
     x->errbuf[0] = '\0';
@@ -221,12 +207,10 @@ static void xfer_set_request(sp_http_conn *c, sp_http_xfer *x, const sp_http_req
      * open another one; plain http has no HTTP/2 here, so no waiting. */
     curl_easy_setopt(h, CURLOPT_PIPEWAIT, strncasecmp(req->url, "https:", 6) == 0 ? 1L : 0L);
     if (req->body) {
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->post_headers);
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     } else {
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->get_headers);
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     }
 }
@@ -265,10 +249,13 @@ static void run_wave(sp_http_conn *c, sp_send_unit *units, size_t n)
         sp_http_xfer *x = xfer_get(c, (unsigned)i);
         owner[i] = NULL;
         if (!x) {
-            fail_unit(&units[i], "could not create an HTTP handle");
+            char why[200];
+            snprintf(why, sizeof why, "could not create an HTTP handle: %s",
+                     snowplow_error_last());
+            fail_unit(&units[i], why);
             continue;
         }
-        xfer_set_request(c, x, &units[i].req);
+        xfer_set_request(x, &units[i].req);
         CURLMcode mc = curl_multi_add_handle(c->multi, x->curl);
         if (mc != CURLM_OK) {
             fail_unit(&units[i], curl_multi_strerror(mc));

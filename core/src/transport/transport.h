@@ -28,6 +28,8 @@ typedef struct sp_transport_config {
     /* Most units a send_many() call carries for SP_TRANSPORT_HTTP (requests in
      * flight at once); SP_TRANSPORT_EVENTS calls carry up to this many batches. */
     unsigned max_inflight;
+    /* TLS, proxy, headers, User-Agent: sp_http_options_apply() on each easy handle. */
+    const struct sp_http_options *http;
 } sp_transport_config;
 
 typedef struct sp_http_request {
