@@ -208,7 +208,8 @@ static sp_http_xfer *xfer_get(sp_http_conn *c, unsigned i)
  * apart (CURLOPT_REQUEST_TARGET): libcurl then copies it in one piece, where it
  * formats a URL's query into the request line byte by byte (half the CPU of a
  * 1 KB GET). NULL when it must stay in the URL: through a proxy without a
- * tunnel (http://), libcurl 7.88 would send the URL without the target.
+ * tunnel (http://) the request line must carry the absolute URL, and libcurl
+ * would send the target as given.
  */
 static const char *get_target(const sp_http_conn *c, const char *url)
 {
