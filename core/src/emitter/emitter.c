@@ -14,7 +14,6 @@
 #include "emitter/emitter_worker.h"
 #include "emitter/emitter_internal.h"
 #include "emitter/emitter_store.h"
-#include "transport/redis.h"
 #include "util/error.h"
 #include "util/endpoint.h"
 #include "util/hot_mutex.h"
@@ -79,7 +78,7 @@ static int build_url(snowplow_emitter *em, const char *fn)
 {
     const snowplow_emitter_options *o = em->opt;
     if (o->redis) { /* named in messages only */
-        em->url = strdup(o->redis->display);
+        em->url = strdup(sp_redis_target_name(o->redis));
         return em->url ? 0 : sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
     }
     sp_endpoint ep;

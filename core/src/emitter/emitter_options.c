@@ -6,7 +6,6 @@
 #include "emitter/emitter_options.h"
 #include "util/error.h"
 #include "store/store.h"
-#include "transport/redis.h"
 #include "util/endpoint.h"
 #include "util/text.h"
 

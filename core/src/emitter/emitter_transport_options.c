@@ -1,6 +1,6 @@
 /* Emitter options that choose and tune the transport: requests in flight, Redis. */
 #include "emitter/emitter_options.h"
-#include "transport/redis.h"
+#include "transport/transport.h"
 #include "util/error.h"
 
 int snowplow_emitter_options_set_max_inflight(snowplow_emitter_options *options,

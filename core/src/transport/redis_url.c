@@ -9,6 +9,11 @@
 #include "util/error.h"
 #include "util/text.h"
 
+const char *sp_redis_target_name(const sp_redis_target *t)
+{
+    return t->display;
+}
+
 void sp_redis_target_free(sp_redis_target *t)
 {
     if (!t)

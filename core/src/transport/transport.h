@@ -82,6 +82,26 @@ typedef struct sp_transport {
     sp_transport_input input;
 } sp_transport;
 
+/* The Redis transport (redis.c; hiredis): each event becomes one list item, a
+ * JSON object of its payload fields; a group of batches goes as one pipeline
+ * of RPUSH commands and every command's reply is that event's outcome. Its ctx
+ * is an sp_redis_target that outlives every connection (the emitter's options
+ * own it). */
+typedef struct sp_redis_target sp_redis_target;
+const sp_transport *sp_redis_transport(void);
+
+/*
+ * Parse `url` (redis://[[user]:password@]host[:port][/db], with [v6] hosts, or
+ * unix:///path[?db=N][&password=P]) and copy `key`. 0, or SNOWPLOW_EINVAL /
+ * SNOWPLOW_ENOMEM with the thread's message set, prefixed with `fn`, naming
+ * what was wrong. Free with sp_redis_target_free() (NULL is fine).
+ */
+int sp_redis_target_new(sp_redis_target **out, const char *fn, const char *url,
+                        const char *key);
+void sp_redis_target_free(sp_redis_target *t);
+/* The URL without its password, for messages. */
+const char *sp_redis_target_name(const sp_redis_target *t);
+
 /* The libcurl transport. */
 const sp_transport *sp_http_transport(void);
 
