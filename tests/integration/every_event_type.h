@@ -43,7 +43,8 @@ static void track_every_type(every_type_track_fn track, void *r)
 
     snowplow_event_structured_new(&ev, "Ecomm", "add-to-basket", "dog-skateboarding-video", "hd");
     snowplow_event_set_double(ev, "value", 13.99);
-    track(r, ev); /* 2 */
+    assert_int_equal(snowplow_event_set_page(ev, "http://page.example/", "Page \xc4\x87", NULL), 0);
+    track(r, ev); /* 2: with page fields */
 
     snowplow_event_structured_new(&ev, "Save The Arctic", "sign & share", "a=b?c", "100%");
     snowplow_event_set_true_timestamp(ev, 1600000000000LL);

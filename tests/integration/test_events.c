@@ -204,6 +204,9 @@ static void check_every_type(const run *r)
     assert_text(ev, "se_pr", "hd");
     assert_text(ev, "se_va", "13.99");
     assert_null(cJSON_GetObjectItem(ev, "contexts"));
+    assert_text(ev, "url", "http://page.example/");
+    assert_text(ev, "page", "Page \xc4\x87");
+    assert_null(text(ev, "refr"));
 
     ev = event_by_eid(r, r->eids[3]);
     assert_text(ev, "se_ca", "Save The Arctic");
