@@ -175,7 +175,7 @@ static int units_reserve(group *g, size_t n)
 }
 
 /* Append one unit's text for `batch` to `buf`: the GET URL, the POST body, or
- * (events input) the JSON of the event `r` alone. 0 or SNOWPLOW_ENOMEM. */
+ * (events input) the JSON of the event `one` alone. 0 or SNOWPLOW_ENOMEM. */
 static int append_unit_text(const snowplow_emitter *em, const sp_record_list *batch,
                             const sp_record *one, int64_t stm, sp_strbuf *buf)
 {
