@@ -284,6 +284,22 @@ static void test_wrongtype_fails_with_reason(void **state)
     th_recorder_free(&failed);
 }
 
+/* A db the server does not have (16 by default): SELECT is refused, for good. */
+static void test_select_refused(void **state)
+{
+    fixture *f = *state;
+    char url[96];
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d/99", sp_test_redis_port(f->redis));
+    th_recorder failed;
+    th_recorder_init(&failed);
+    snowplow_emitter *em = redis_emitter(url, NULL, &failed);
+    enqueue_n(em, 5, NULL);
+    assert_int_equal(snowplow_emitter_flush(em, 30000), 0);
+    assert_failed_for_good(em, &failed, 5, "SELECT refused");
+    snowplow_emitter_free(em);
+    th_recorder_free(&failed);
+}
+
 /* A server with a password: none given (NOAUTH), a wrong one, the right one. */
 static void test_auth(void **state)
 {
@@ -476,6 +492,7 @@ int main(void)
         cmocka_unit_test_setup(test_unix_socket_and_db, clean),
         cmocka_unit_test_setup(test_wrongtype_fails_with_reason, clean),
         cmocka_unit_test_setup(test_auth, clean),
+        cmocka_unit_test_setup(test_select_refused, clean),
         cmocka_unit_test_setup(test_unreachable_host, clean),
         cmocka_unit_test_setup(test_restart_mid_run, clean),
         cmocka_unit_test_setup(test_bounded_queue, clean),

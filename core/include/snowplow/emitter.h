@@ -143,9 +143,9 @@ SNOWPLOW_API int snowplow_emitter_options_set_max_inflight(snowplow_emitter_opti
  *
  * Results: a pushed event is reported sent with status 0. Failures have status 0
  * and a reason naming the cause: connection errors and a Redis restart
- * ("redis: ...", retried as network errors are), a refused AUTH or a missing
- * password, and a key holding another type ("WRONGTYPE ...": both failed for
- * good, will_retry 0, since trying again cannot help). Retries, the bounded
+ * ("redis: ...", retried as network errors are), a refused AUTH or SELECT, a
+ * missing password, and a key holding another type ("WRONGTYPE ..."): these fail
+ * for good, will_retry 0, since trying again cannot help. Retries, the bounded
  * queue, callbacks, counters, flush, close and the persistent store work as with
  * HTTP. Errors: SNOWPLOW_EINVAL (NULL options, empty key, a URL that is not of
  * these forms: the message names the part), SNOWPLOW_ENOMEM.

@@ -5,8 +5,9 @@
  * event, then every reply in order, so each event has its own outcome.
  *
  * Failures: connection and I/O errors and replies such as LOADING or OOM are
- * retried (verdict RETRY); a refused AUTH, NOAUTH, NOPERM and WRONGTYPE fail for
- * good (FINAL): trying again cannot help until someone changes the server.
+ * retried (verdict RETRY); a refused AUTH or SELECT, NOAUTH, NOPERM and
+ * WRONGTYPE fail for good (FINAL): trying again cannot help until someone
+ * changes the server or the URL.
  * An event whose reply was lost with the connection may have been pushed: its
  * retry can push it twice (at least once).
  *
@@ -87,7 +88,9 @@ static int setup_command(sp_redis_conn *c, const char *what, int argc, const cha
     if (reply->type == REDIS_REPLY_ERROR) {
         snprintf(reason, size, "redis: %s refused by %s: %s", what, c->target->display,
                  reply->str);
-        *final = error_is_final(reply->str) || strcmp(what, "AUTH") == 0;
+        /* A refused AUTH or SELECT is the configuration's fault, unless the
+         * server is only starting (LOADING) or busy. */
+        *final = strncmp(reply->str, "LOADING", 7) != 0 && strncmp(reply->str, "BUSY", 4) != 0;
         rc = -1;
     }
     freeReplyObject(reply);
