@@ -864,4 +864,7 @@ snowplow.Tracker = Tracker
 snowplow.Emitter = Emitter
 snowplow.Subject = Subject
 
+-- The 0.1 generation's camelCase API (newTrackerForUri, t:trackStructEvent, ...).
+require("snowplow.tracker01")(snowplow)
+
 return snowplow
