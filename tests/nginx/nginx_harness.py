@@ -6,11 +6,13 @@ Everything nginx writes (pid, error log, temp paths) stays in the prefix; the
 tracker is made per worker by snowplow.nginx (bindings/lua/src/snowplow/nginx.lua).
 """
 
+import collections
 import grp
 import http.client
 import json
 import os
 import pwd
+import re
 import signal
 import socket
 import subprocess
@@ -174,6 +176,16 @@ class Nginx:
                 with open(os.path.join(self.prefix, name)) as f:
                     labels += f.read().split()
         return labels
+
+    def exit_counters(self):
+        """The counters snowplow.nginx.exit_worker() logged, summed over the workers."""
+        total = collections.Counter()
+        for m in re.finditer(r"snowplow: worker exit: (tracked=\d+ sent=\d+ failed=\d+ dropped=\d+)",
+                             self.error_log()):
+            for pair in m.group(1).split():
+                k, v = pair.split("=")
+                total[k] += int(v)
+        return dict(total)
 
     def quit(self, timeout=120):
         """`nginx -s quit` (graceful), then wait for the master to exit."""

@@ -82,6 +82,7 @@ def test_every_event_once_and_valid(collector, start_nginx):
     # Two workers tracked (reuseport spreads the 16 connections over both).
     assert len({r["event"]["se_pr"] for r in good}) == 2
     assert nginx.failed() == []
+    assert nginx.exit_counters() == {"tracked": REQUESTS, "sent": REQUESTS, "failed": 0, "dropped": 0}
     assert "[error]" not in nginx.error_log(), nginx.error_log()
 
 

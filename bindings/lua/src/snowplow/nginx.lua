@@ -72,11 +72,15 @@ end
 
 --- Flush for at most exit_timeout_ms, stop the sending threads and run the
 -- last callbacks (what was not delivered goes to on_failure); call it from
--- exit_worker_by_lua_block.
+-- exit_worker_by_lua_block. Logs each emitter's counters (notice level):
+-- "snowplow: worker exit: tracked=N sent=N failed=N dropped=N".
 function M.exit_worker()
   if not M.tracker then return end
   for _, e in ipairs(M.tracker:get_emitters()) do
     e:close(M.exit_timeout_ms)
+    local c = e:counters()
+    ngx.log(ngx.NOTICE, "snowplow: worker exit: tracked=", c.tracked, " sent=", c.sent, " failed=", c.failed,
+      " dropped=", c.dropped)
   end
 end
 
