@@ -6,8 +6,9 @@ request (Lua, snowplow.nginx, tracked from log_by_lua_block), measured by wrk.
 
 nginx (2 workers, keep-alive, the configuration of tests/nginx/nginx_harness.py)
 sends its events to the sink of bench/sink.sh ($SNOWPLOW_BENCH_COLLECTOR).
-/plain and /log both answer 204; /log also tracks a structured event. The
-runs alternate (plain, log, plain, ...); the medians and their ratio are
+/plain, /lua and /log answer 204; /lua also runs a log_by_lua_block that
+reads the arguments of the event, /log tracks the event from it. The
+runs alternate (plain, lua, log, plain, ...); the medians and their ratio are
 printed, with the counters the workers logged at exit (every tracked event
 must be sent: none dropped). docs/performance.md shows the results.
 
@@ -73,13 +74,13 @@ def main():
     port = nginx_harness.free_port()
     nginx = nginx_harness.Nginx(nginx_harness.config("@PREFIX@", port, collector,
                                                      tracker_options="buffer_size = 100, buffer_capacity = 2000000,"), port)
-    runs = {"plain": [], "log": []}
+    runs = {"plain": [], "lua": [], "log": []}
     try:
         base = "http://127.0.0.1:%d" % port
         master = nginx.proc.pid
         wrk(base + "/log?n=0", 1, connections, master)  # warm-up
         for _ in range(repeats):
-            for case in ("plain", "log"):
+            for case in ("plain", "lua", "log"):
                 runs[case].append(wrk(base + "/%s?n=1" % case, seconds, connections, master))
         nginx.quit()
     finally:
@@ -92,13 +93,16 @@ def main():
     pair_ratio = statistics.median(lg[0] / pl[0] for pl, lg in zip(runs["plain"], runs["log"]))
     print("nginx 2 workers, wrk -t2 -c%d, %d x %d s per case, load average %.1f" %
           (connections, repeats, seconds, os.getloadavg()[0]))
-    for case, label in (("plain", "/plain (return 204)          "), ("log", "/log   (+ track_struct_event) ")):
+    for case, label in (("plain", "/plain (return 204)            "),
+                        ("lua", "/lua   (+ log_by_lua, no track)"),
+                        ("log", "/log   (+ track_struct_event)  ")):
         print("  %s median %8.0f req/s, CPU/request %5.2f us (event loops %5.2f us)   runs %s" %
               (label, rps[case], cpu[case], loop[case], " ".join("%.0f" % r[0] for r in runs[case])))
     print("  requests/s with tracking: %.1f %% of without (median of side-by-side pairs)" % (100 * pair_ratio))
-    print("  workers' CPU per request: +%.2f us (+%.1f %%), of which in the event loops +%.2f us (+%.1f %%)" %
-          (cpu["log"] - cpu["plain"], 100 * (cpu["log"] - cpu["plain"]) / cpu["plain"],
-           loop["log"] - loop["plain"], 100 * (loop["log"] - loop["plain"]) / loop["plain"]))
+    for base in ("plain", "lua"):
+        print("  workers' CPU per request, /log against /%s: +%.2f us (+%.1f %%), in the event loops +%.2f us" %
+              (base, cpu["log"] - cpu[base], 100 * (cpu["log"] - cpu[base]) / cpu[base],
+               loop["log"] - loop[base]))
     print("  worker exit counters: %s" % counters)
     if counters.get("dropped", 0) or counters.get("failed", 0) or counters.get("sent") != counters.get("tracked"):
         raise SystemExit("events were not all delivered")

@@ -81,7 +81,8 @@ def lua_string(s):
 def config(prefix, port, collector_url, tracker_options="", exit_timeout_ms=3000, workers=2):
     """nginx.conf: /log tracks from log_by_lua_block, /content from
     content_by_lua_block (one struct event each, label = the `n` argument,
-    property = the worker pid), /plain tracks nothing. on_failure writes the
+    property = the worker pid), /plain tracks nothing, /lua runs the log
+    phase's Lua but for the track call (for the benchmark). on_failure writes the
     labels of the events it is given to PREFIX/failed.PID."""
     user = pwd.getpwuid(os.getuid()).pw_name
     group = grp.getgrgid(os.getgid()).gr_name
@@ -130,6 +131,12 @@ http {{
             }}
         }}
         location = /plain {{
+            return 204;
+        }}
+        location = /lua {{
+            log_by_lua_block {{
+                local args = {{ "nginx", "log", ngx.var.arg_n, tostring(ngx.worker.pid()) }}
+            }}
             return 204;
         }}
     }}
