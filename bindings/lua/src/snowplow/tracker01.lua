@@ -22,10 +22,12 @@ return function(snowplow)
   --- How long a track method waits for the collector (ms).
   snowplow.TRACKER01_WAIT_MS = 60000
 
-  -- 0.1's rendering of a bad value in its messages.
+  -- 0.1's rendering of a bad value in its messages (numbers as Lua 5.1
+  -- writes them, on every version: 23.0 is "23").
   local function shown(value)
     if value == nil then return "<nil>" end
     if type(value) == "table" then return next(value) == nil and "{}" or "<table>" end
+    if type(value) == "number" then return string.format("%.14g", value) end
     return tostring(value)
   end
 
@@ -114,7 +116,7 @@ return function(snowplow)
 
   function Tracker01:platform(value)
     if type(value) ~= "string" or not PLATFORMS[value] then
-      invalid("platform", " must be a string from the set {pc, tv, mob, cnsl, iot}", value)
+      invalid("platform", " must be a string from the set {pc, mob, cnsl, tv, iot}", value)
     end
     Tracker.platform(self, value)
   end
