@@ -72,9 +72,10 @@ def test_every_event_once_and_valid(collector, start_nginx):
     assert nginx.quit() == 0
     counts = collector.get("/micro/all")
     assert counts == {"total": REQUESTS, "good": REQUESTS, "bad": 0}, collector.get("/micro/bad?limit=3")
-    good = collector.get("/micro/good?fields=e,se_ca,se_ac,se_la,se_pr,aid,p")
+    good = collector.get("/micro/good?fields=eid,e,se_ca,se_ac,se_la,se_pr,aid,p")
     seen = labels(good)
     assert seen == collections.Counter(str(n) for n in range(REQUESTS))  # each exactly once
+    assert len({r["event"]["eid"] for r in good}) == REQUESTS  # two forked workers, no shared ids
     for r in good:
         ev = r["event"]
         assert (ev["e"], ev["se_ca"], ev["aid"], ev["p"]) == ("se", "nginx", "nginx-test", "pc")
