@@ -116,6 +116,19 @@ def test_quit_reports_what_cannot_be_delivered(collector, start_nginx):
     assert collections.Counter(nginx.failed()) == collections.Counter(str(n) for n in range(total))
 
 
+def test_callbacks_run_from_the_timer(collector, start_nginx):
+    """While nginx runs, the ngx.timer's emitter:dispatch() runs on_failure in
+    the workers for events the collector refuses (400: not retried)."""
+    nginx = start_nginx(collector)
+    collector.post("/micro/fault", {"status": 400})
+    total = 200
+    get_many(nginx.port, paths(total), 4)
+    wait_for(lambda: len(nginx.failed()) >= total, 120, "on_failure for %d events" % total)
+    assert collections.Counter(nginx.failed()) == collections.Counter(str(n) for n in range(total))
+    assert nginx.quit() == 0
+    assert nginx.exit_counters()["failed"] == total
+
+
 def test_tracker_refused_outside_init_worker(collector, tmp_path):
     """snowplow.nginx.init_worker() in init_by_lua (the master, before fork)
     is refused: nginx does not start, and says why."""
