@@ -156,7 +156,8 @@ return function(snowplow)
     if eid == nil then return false, failure_message(self.uri, { reason = "queue full" }) end
     self:flush(snowplow.TRACKER01_WAIT_MS)
     local result = self.outcomes[eid]
-    self.outcomes[eid] = nil
+    -- (also the outcomes of snake_case events: nobody asks for them)
+    for k in pairs(self.outcomes) do self.outcomes[k] = nil end
     if result and result.sent then return true end
     return false, failure_message(self.uri, result)
   end
