@@ -194,11 +194,19 @@ class Nginx:
                 total[k] += int(v)
         return dict(total)
 
+    def signal(self, name):
+        """`nginx -s NAME` (quit, reload, ...)."""
+        subprocess.run([NGINX, "-p", self.prefix, "-c", self.conf, "-e",
+                        os.path.join(self.prefix, "error.log"), "-s", name],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def workers(self):
+        with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
+            return set(int(p) for p in f.read().split())
+
     def quit(self, timeout=120):
         """`nginx -s quit` (graceful), then wait for the master to exit."""
-        subprocess.run([NGINX, "-p", self.prefix, "-c", self.conf, "-e",
-                        os.path.join(self.prefix, "error.log"), "-s", "quit"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.signal("quit")
         return self.proc.wait(timeout)
 
     def kill(self):

@@ -116,6 +116,21 @@ def test_quit_reports_what_cannot_be_delivered(collector, start_nginx):
     assert collections.Counter(nginx.failed()) == collections.Counter(str(n) for n in range(total))
 
 
+def test_reload_keeps_every_event(collector, start_nginx):
+    """`nginx -s reload`: the old workers flush at exit, the new ones make
+    their own trackers; every event arrives once."""
+    nginx = start_nginx(collector)
+    old = nginx.workers()
+    get_many(nginx.port, paths(500), CONNECTIONS)
+    nginx.signal("reload")
+    wait_for(lambda: nginx.workers().isdisjoint(old) and len(nginx.workers()) == 2, 60, "new workers")
+    get_many(nginx.port, paths(500, 500), CONNECTIONS)
+    assert nginx.quit() == 0
+    assert labels(collector.get("/micro/good?fields=se_la")) == collections.Counter(str(n) for n in range(1000))
+    assert collector.get("/micro/all")["bad"] == 0
+    assert nginx.exit_counters() == {"tracked": 1000, "sent": 1000, "failed": 0, "dropped": 0}
+
+
 def test_callbacks_run_from_the_timer(collector, start_nginx):
     """While nginx runs, the ngx.timer's emitter:dispatch() runs on_failure in
     the workers for events the collector refuses (400: not retried)."""
