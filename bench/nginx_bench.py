@@ -71,6 +71,7 @@ def main():
     seconds = int(os.environ.get("SNOWPLOW_BENCH_SECONDS", "5"))
     connections = int(os.environ.get("SNOWPLOW_BENCH_CONNECTIONS", "32"))
 
+    load_at_start = os.getloadavg()[0]
     port = nginx_harness.free_port()
     nginx = nginx_harness.Nginx(nginx_harness.config("@PREFIX@", port, collector,
                                                      tracker_options="buffer_size = 100, buffer_capacity = 2000000,"), port)
@@ -91,8 +92,8 @@ def main():
     loop = {case: statistics.median(r[2] for r in runs[case]) for case in runs}
     # Runs side by side (plain then log) share the machine's load of the moment.
     pair_ratio = statistics.median(lg[0] / pl[0] for pl, lg in zip(runs["plain"], runs["log"]))
-    print("nginx 2 workers, wrk -t2 -c%d, %d x %d s per case, load average %.1f" %
-          (connections, repeats, seconds, os.getloadavg()[0]))
+    print("nginx 2 workers, wrk -t2 -c%d, %d x %d s per case, load average %.1f at the start, %.1f at the end"
+          % (connections, repeats, seconds, load_at_start, os.getloadavg()[0]))
     for case, label in (("plain", "/plain (return 204)            "),
                         ("lua", "/lua   (+ log_by_lua, no track)"),
                         ("log", "/log   (+ track_struct_event)  ")):
