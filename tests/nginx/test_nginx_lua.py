@@ -90,8 +90,8 @@ def test_every_event_once_and_valid(collector, start_nginx):
 def test_quit_delivers_pending_events(collector, start_nginx):
     """A slow collector: events are still queued when `nginx -s quit` comes;
     the workers' exit flush (bound 60 s) delivers them all."""
-    nginx = start_nginx(collector, exit_timeout_ms=60000, tracker_options="buffer_size = 50,")
-    collector.post("/micro/fault", {"delay_ms": 100})
+    nginx = start_nginx(collector, exit_timeout_ms=60000, tracker_options="buffer_size = 200,")
+    collector.post("/micro/fault", {"delay_ms": 1000})
     total = 2000
     get_many(nginx.port, paths(total), CONNECTIONS)
     pending = total - collector.get("/micro/all")["good"]
