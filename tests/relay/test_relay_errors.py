@@ -51,7 +51,7 @@ def test_unreachable_host(tmp_path, collector):
     rc, err = run_relay(tmp_path, "--redis", f"redis://127.0.0.1:{port}", "--key", "ev",
                         "--collector", collector.url(), "--give-up", "1", timeout=60)
     assert rc == 1, err
-    assert f"redis 127.0.0.1:{port}: cannot connect: Connection refused" in err
+    assert f"redis redis://127.0.0.1:{port}/0: cannot connect: Connection refused" in err
     assert "giving up" in err
     holder.close()
 
@@ -59,13 +59,13 @@ def test_unreachable_host(tmp_path, collector):
 def test_unix_socket_missing(tmp_path, collector):
     rc, err = run_relay(tmp_path, "--redis", f"unix://{tmp_path}/none.sock", "--key", "ev",
                         "--collector", collector.url(), "--give-up", "0.5", timeout=60)
-    assert rc == 1 and "none.sock: cannot connect" in err
+    assert rc == 1 and "none.sock?db=0: cannot connect: No such file" in err
 
 
 @pytest.mark.parametrize("args,says", [
-    (["--redis", "http://x", "--key", "k", "--collector", "c"], "expected redis://"),
-    (["--redis", "redis://h:99999", "--key", "k", "--collector", "c"], "port must be"),
-    (["--redis", "redis://h/x", "--key", "k", "--collector", "c"], "database number"),
+    (["--redis", "http://x", "--key", "k", "--collector", "c"], "unknown scheme"),
+    (["--redis", "redis://h:99999", "--key", "k", "--collector", "c"], "port: not a number in 1..65535"),
+    (["--redis", "redis://h/x", "--key", "k", "--collector", "c"], "db: not a number"),
     (["--redis", "rediss://h", "--key", "k", "--collector", "c"], "TLS"),
     (["--redis", "redis://h", "--key", "k", "--collector", "ftp://c"], "--collector"),
     (["--redis", "redis://h", "--key", "k"], "required"),

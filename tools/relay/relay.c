@@ -74,6 +74,9 @@ static int make_emitter(relay *r)
         rc = check(snowplow_emitter_options_set_batch_size(eo, o->batch), "--batch");
     if (rc == 0)
         rc = check(snowplow_emitter_options_set_thread_count(eo, o->threads), "--threads");
+    if (rc == 0 && o->max_inflight)
+        rc = check(snowplow_emitter_options_set_max_inflight(eo, o->max_inflight),
+                   "--max-inflight");
     if (rc == 0 && o->byte_limit)
         rc = check(snowplow_emitter_options_set_byte_limit(eo, o->byte_limit), "--byte-limit");
     /* Room for the whole window: taking is what waits, never the queue. */
@@ -634,7 +637,7 @@ int relay_run(const relay_options *opt, volatile sig_atomic_t *stop)
         status = RELAY_EXIT_FAILED;
         goto out;
     }
-    if (relay_redis_init(&r.redis, opt->redis_url, 5000) < 0) {
+    if (relay_redis_init(&r.redis, opt->redis_url, opt->key, 5000) < 0) {
         fprintf(stderr, "snowplow-relay: %s\n", r.redis.err);
         goto out;
     }
@@ -651,7 +654,7 @@ int relay_run(const relay_options *opt, volatile sig_atomic_t *stop)
     }
 out:
     snowplow_emitter_free(r.em);
-    relay_redis_disconnect(&r.redis);
+    relay_redis_free(&r.redis);
     relay_window_free(&r.window);
     relay_acks_free(&r.acks);
     free(r.proc_key);

@@ -1,6 +1,8 @@
 /* hiredis calls and their failures, classified for the relay's loop. */
 #include "relay_redis.h"
 
+#include <snowplow.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,15 +27,23 @@ static int set_err(relay_redis *r, int status, const char *fmt, ...)
     return status;
 }
 
-int relay_redis_init(relay_redis *r, const char *url, int io_timeout_ms)
+int relay_redis_init(relay_redis *r, const char *url, const char *key, int io_timeout_ms)
 {
     memset(r, 0, sizeof *r);
     r->io_timeout_ms = io_timeout_ms;
-    if (redis_url_parse(&r->url, url, r->err, sizeof r->err) < 0)
+    if (sp_redis_target_new(&r->target, "--redis", url, key) < 0) {
+        snprintf(r->err, sizeof r->err, "%s", snowplow_error_last());
         return -1;
-    char buf[300];
-    snprintf(r->where, sizeof r->where, "%s", redis_url_where(&r->url, buf, sizeof buf));
+    }
+    snprintf(r->where, sizeof r->where, "%s", r->target->display);
     return 0;
+}
+
+void relay_redis_free(relay_redis *r)
+{
+    relay_redis_disconnect(r);
+    sp_redis_target_free(r->target);
+    r->target = NULL;
 }
 
 void relay_redis_disconnect(relay_redis *r)
@@ -127,8 +137,9 @@ int relay_redis_connect(relay_redis *r)
 {
     relay_redis_disconnect(r);
     struct timeval tv = tv_ms(r->io_timeout_ms);
-    redisContext *c = r->url.socket[0] ? redisConnectUnixWithTimeout(r->url.socket, tv)
-                                       : redisConnectWithTimeout(r->url.host, r->url.port, tv);
+    const sp_redis_target *t = r->target;
+    redisContext *c = t->socket_path ? redisConnectUnixWithTimeout(t->socket_path, tv)
+                                     : redisConnectWithTimeout(t->host, t->port, tv);
     if (!c)
         return set_err(r, RELAY_REDIS_DOWN, "cannot connect: out of memory");
     if (c->err) {
@@ -138,18 +149,17 @@ int relay_redis_connect(relay_redis *r)
     }
     r->c = c;
     redisSetTimeout(c, tv);
-    if (!r->url.socket[0])
+    if (!t->socket_path)
         redisEnableKeepAlive(c);
     int rc = RELAY_REDIS_OK;
-    if (r->url.password[0]) {
-        const char *auth_user[] = {"AUTH", r->url.user, r->url.password};
-        const char *auth[] = {"AUTH", r->url.password};
-        rc = r->url.user[0] ? call_simple(r, "AUTH", 3, auth_user)
-                            : call_simple(r, "AUTH", 2, auth);
+    if (t->password) {
+        const char *auth_user[] = {"AUTH", t->user ? t->user : "", t->password};
+        const char *auth[] = {"AUTH", t->password};
+        rc = t->user ? call_simple(r, "AUTH", 3, auth_user) : call_simple(r, "AUTH", 2, auth);
     }
-    if (rc == RELAY_REDIS_OK && r->url.db) {
+    if (rc == RELAY_REDIS_OK && t->db) {
         char db[16];
-        snprintf(db, sizeof db, "%d", r->url.db);
+        snprintf(db, sizeof db, "%d", t->db);
         const char *select[] = {"SELECT", db};
         rc = call_simple(r, "SELECT", 2, select);
     }

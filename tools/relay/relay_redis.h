@@ -4,7 +4,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "redis_url.h"
+#include "transport/redis.h"
 
 /* What a failed call means for the caller. */
 typedef enum relay_redis_status {
@@ -14,15 +14,19 @@ typedef enum relay_redis_status {
 } relay_redis_status;
 
 typedef struct relay_redis {
-    redis_url url;
+    sp_redis_target *target; /* parsed by the library's own URL reader */
     redisContext *c;   /* NULL while disconnected */
     int io_timeout_ms; /* for every command (blocking ones add their own wait) */
-    char where[300];   /* "host:port" or the socket path */
+    char where[300];   /* the URL without its password */
     char err[768];     /* the last failure, named: "redis 127.0.0.1:6379: ..." */
 } relay_redis;
 
-/* Set up (no connection yet). -1 with r->err set when the URL is bad. */
-int relay_redis_init(relay_redis *r, const char *url, int io_timeout_ms);
+/* Set up for the list `key` (no connection yet). -1 with r->err set when the
+ * URL is bad (the grammar of snowplow_emitter_options_set_redis()). */
+int relay_redis_init(relay_redis *r, const char *url, const char *key, int io_timeout_ms);
+
+/* Disconnect and free what init made. */
+void relay_redis_free(relay_redis *r);
 
 /* Connect, AUTH, SELECT, PING. Returns a relay_redis_status; r->err on failure. */
 int relay_redis_connect(relay_redis *r);
