@@ -18,22 +18,29 @@ def without_stm(raw):
     return {k: v for k, v in raw.items() if k != "stm"}
 
 
+@pytest.mark.parametrize("source", ["transport", "pushed"])
 @pytest.mark.parametrize("method", ["post", "get"])
 @pytest.mark.parametrize("base64", [True, False])
 def test_every_event_type_same_fields_as_direct(tmp_path, redis_server, collector, method,
-                                                base64):
-    # The direct path: one event of every type straight to the collector.
+                                                base64, source):
+    """One event of every type, tracked once by snowplow-demo: straight to the collector
+    (the direct path) and, through a second emitter with the Redis transport, into the
+    list ("transport"), or pushed there afterwards as the collector received it
+    ("pushed"). The relay then delivers the list's copies: same fields but stm."""
+    client = redis_server.client()
     demo = [DEMO, "--collector", collector.url()] + ([] if base64 else ["--no-base64"])
+    if source == "transport":
+        demo += ["--redis", redis_server.url(), "--redis-key", "events"]
     subprocess.run(demo, check=True, stdout=subprocess.DEVNULL, timeout=120)
     direct = raw_events(collector)
     assert len(direct) >= 14 and collector.counts()["bad"] == 0
     assert {raw["e"] for raw in direct.values()} == {"pv", "pp", "se", "ue", "tr", "ti"}
+    if source == "pushed":
+        client.rpush("events", *[json.dumps(without_stm(raw), separators=(",", ":"))
+                                 for raw in direct.values()])
+    assert client.llen("events") == len(direct)
 
-    # The same payloads through Redis (as our Redis transport writes them: strings).
     collector.post("/micro/reset", {})
-    client = redis_server.client()
-    client.rpush("events", *[json.dumps(without_stm(raw), separators=(",", ":"))
-                             for raw in direct.values()])
     rc, err = run_relay(tmp_path, "--redis", redis_server.url(), "--key", "events",
                         "--collector", collector.url(), "--method", method, "--once")
     assert rc == 0, err
