@@ -69,7 +69,7 @@ push_args=(--events "$events" --event sd)
 push() {
     redis-cli -p "$port" del bench >/dev/null
     "$bench" --redis "redis://127.0.0.1:$port" --redis-key bench "${push_args[@]}" \
-        | "$python" -c 'import json,sys; print(f"{json.loads(sys.stdin.read())[\"events_per_s\"]:.0f}")'
+        | "$python" -c 'import json, sys; print(round(json.loads(sys.stdin.read())["events_per_s"]))'
     redis-cli -p "$port" del bench >/dev/null
 }
 
