@@ -219,9 +219,11 @@ int sp_emitter_enqueue_post_text(snowplow_emitter *em, const char *fn, const cha
         return rc;
     if (em->opt->method != SNOWPLOW_METHOD_POST)
         return 1;
-    sp_record *r = sp_record_from_text(text, len, eid, SNOWPLOW_METHOD_POST);
+    /* From the pool, as for tracked events: the sending thread gives it back. */
+    sp_record *r = sp_record_pool_take(&em->pool, len);
     if (!r)
         return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+    sp_record_set_text(r, text, len, eid, SNOWPLOW_METHOD_POST);
     rc = too_big(em, fn, r->wire_size);
     if (rc < 0) {
         sp_record_free(r);
