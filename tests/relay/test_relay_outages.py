@@ -54,7 +54,12 @@ def test_redis_restart_mid_run(tmp_path, redis_server, collector, how):
         relay.kill()
     got = collections.Counter(collector.good_eids())
     assert set(got) == set(eids)
-    assert relay.text().count("connected again") >= 3
+    # Each loss the relay met is reported (it may miss a restart while it had
+    # nothing to ask Redis, its window full).
+    losses = [line for line in relay.text().splitlines()
+              if "connection lost" in line and "retrying" not in line]
+    assert len(losses) >= 1
+    assert relay.text().count("connected again") == len(losses)
     assert "warning" not in relay.text()  # the processing list never disagreed
     client = redis_server.client()
     assert client.llen("ev") == 0 and client.llen("ev:processing:r") == 0
