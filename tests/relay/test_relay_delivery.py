@@ -106,3 +106,17 @@ def test_collector_refusal_to_dead_letter(tmp_path, redis_server, collector):
     dead = [json.loads(x)["eid"] for x in client.lrange("ev:dead", 0, -1)]
     assert sorted(dead) == sorted(eids)
     assert "refused by the collector 30" in err
+
+
+def test_requests_in_flight_deliver_each_event_once(tmp_path, redis_server, collector):
+    """--max-inflight 4 with small batches and two sending threads: several requests
+    at once, every event exactly once."""
+    client = redis_server.client()
+    eids = push(client, "ev", [se_payload(i) for i in range(3000)])
+    rc, err = run_relay(tmp_path, "--redis", redis_server.url(), "--key", "ev",
+                        "--collector", collector.url(), "--once", "--batch", "10",
+                        "--threads", "2", "--max-inflight", "4")
+    assert rc == 0, err
+    got = collector.good_eids()
+    assert sorted(got) == sorted(eids)
+    assert collector.counts()["bad"] == 0

@@ -73,6 +73,8 @@ def test_unix_socket_missing(tmp_path, collector):
     (["--redis", "redis://h", "--key", "k", "--collector", "c", "--method", "put"],
      "post or get"),
     (["--redis", "redis://h", "--key", "k", "--collector", "c", "--bogus"], "--bogus"),
+    (["--redis", "redis://h", "--key", "k", "--collector", "c", "--max-inflight", "0"],
+     "--max-inflight '0': a whole number from 1 to 1024"),
 ])
 def test_bad_arguments(tmp_path, args, says):
     rc, err = run_relay(tmp_path, *args, timeout=60)
