@@ -1,8 +1,10 @@
 /*
  * snowplow_emitter_input_json(): an event built elsewhere (a Redis list filled
  * by an official tracker's RedisEmitter, or by ours) enters the emitter as if
- * it had been tracked here. The text is checked in one pass, then its members
- * are copied into a payload without building a JSON tree.
+ * it had been tracked here. The text is checked in one pass; a compact object
+ * of plain strings with e and eid (what the Redis transport writes) is then
+ * queued as it is, anything else has its members copied into a payload,
+ * without building a JSON tree.
  */
 #include <string.h>
 
