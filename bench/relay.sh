@@ -17,6 +17,8 @@
 #   SNOWPLOW_BENCH_REPEATS  runs per case (default 3)
 #   SNOWPLOW_RELAY_ARGS     extra relay options (default: --batch 200 --byte-limit 1000000
 #                           --window 20000 --take 1000)
+#   SNOWPLOW_PUSH_ARGS      extra snowplow-bench options for the pushing application
+#                           (default: --batch 100, events per pipelined group of RPUSH)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,7 +65,7 @@ run() {
 }
 
 bench="$build/bench/snowplow-bench"
-push_args=(--events "$events" --event sd)
+read -r -a push_args <<<"--events $events --event sd ${SNOWPLOW_PUSH_ARGS:---batch 100}"
 
 # The application alone: snowplow-bench pushing into Redis.
 push() {
