@@ -1,24 +1,23 @@
-# Where the Python packages go (SNOWPLOW_PYTHON_INSTALL_DIR, relative to the
-# prefix unless absolute), and the snowplow-VERSION.dist-info that lets pip and
+# Where the Python packages go (SNOWPLOW_PYTHON_INSTALL_DIR: chosen by the install
+# prefix, see cmake/SnowplowBindingPaths.cmake), and the snowplow-VERSION.dist-info that lets pip and
 # importlib.metadata see the distribution `snowplow`. Included by CMakeLists.txt
 # after the extension target exists.
 #   prefix /usr        lib/python3/dist-packages        (Debian's vendor folder)
 #   prefix /usr/local  lib/python3.X/dist-packages      (searched by Debian's python3)
 #   elsewhere          lib/python3.X/site-packages      (the install says: set PYTHONPATH)
+# (-DSNOWPLOW_PYTHON_INSTALL_DIR=DIR chooses one folder for every prefix.)
 set(_py_mm ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR})
 # The folders the interpreter searches by itself (-E -s: no PYTHONPATH, no user site).
 execute_process(COMMAND ${Python3_EXECUTABLE} -E -s -c
   "import sys; print(';'.join(p for p in sys.path if p.startswith('/')))"
   OUTPUT_VARIABLE _py_searched OUTPUT_STRIP_TRAILING_WHITESPACE)
-if(CMAKE_INSTALL_PREFIX STREQUAL "/usr" AND "/usr/lib/python3/dist-packages" IN_LIST _py_searched)
-  set(_py_default lib/python3/dist-packages)
-elseif("${CMAKE_INSTALL_PREFIX}/lib/python${_py_mm}/dist-packages" IN_LIST _py_searched)
-  set(_py_default lib/python${_py_mm}/dist-packages)
+if("/usr/local/lib/python${_py_mm}/dist-packages" IN_LIST _py_searched)
+  set(_py_local lib/python${_py_mm}/dist-packages)       # Debian's python3
 else()
-  set(_py_default lib/python${_py_mm}/site-packages)
+  set(_py_local lib/python${_py_mm}/site-packages)
 endif()
-set(SNOWPLOW_PYTHON_INSTALL_DIR "${_py_default}" CACHE STRING
-  "Where the Python packages of the binding are installed (relative: under the prefix)")
+snowplow_install_dir(SNOWPLOW_PYTHON_INSTALL_DIR python
+  lib/python3/dist-packages ${_py_local} lib/python${_py_mm}/site-packages)
 snowplow_binding_install_hint(python Python PYTHONPATH "${SNOWPLOW_PYTHON_INSTALL_DIR}" ${_py_searched})
 
 # Top-level packages of the distribution: every folder here with an __init__.py.
