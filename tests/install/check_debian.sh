@@ -18,10 +18,8 @@
 #     checks that no file is left behind.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=common.sh
-source "$here/common.sh"
 # shellcheck source=live.sh
-source "$here/live.sh"
+source "$here/live.sh"  # (and common.sh)
 
 mode=${1:?usage: see the header}
 src=$(cd "${2:?}" && pwd)

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# Helpers for the package tests that use what they installed for real (sourced
-# after common.sh): the README's samples, and a local collector to send to.
+# Helpers for the package tests that use what they installed for real (sourced;
+# brings common.sh along): the README's samples, and a local collector to send to.
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # readme_block FILE LANG N: the Nth (1-based) ```LANG block of the Markdown FILE.
 readme_block() {
