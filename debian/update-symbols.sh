@@ -3,11 +3,17 @@
 # function was added to the public API; removing one breaks the ABI). Symbols
 # already listed keep their version; new ones get the current upstream version.
 #   sh debian/update-symbols.sh build/core/libsnowplow.so.0
+#   sh debian/update-symbols.sh --check build/core/libsnowplow.so.0   (CTest abi_debian_symbols)
 set -eu
-lib=${1:?usage: update-symbols.sh PATH/TO/libsnowplow.so.0}
+check=
+if [ "${1:-}" = --check ]; then
+    check=1
+    shift
+fi
+lib=${1:?usage: update-symbols.sh [--check] PATH/TO/libsnowplow.so.0}
 here=$(cd "$(dirname "$0")" && pwd)
 file=$here/libsnowplow0.symbols
-version=$(dpkg-parsechangelog -l "$here/changelog" -S Version | sed 's/-[^-]*$//')
+version=$(sed -n '1s/^[^(]*(\([^)-]*\).*/\1/p' "$here/changelog")
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 {
@@ -20,6 +26,15 @@ trap 'rm -f "$tmp"' EXIT
             echo " $symbol ${old:-$version}"
         done
 } >"$tmp"
+if [ -n "$check" ]; then
+    if ! diff -u "$file" "$tmp"; then
+        echo "debian/libsnowplow0.symbols differs from the exports of $lib (diff above):" >&2
+        echo "run: sh debian/update-symbols.sh $lib" >&2
+        exit 1
+    fi
+    echo "debian/libsnowplow0.symbols lists exactly the $(grep -c '^ ' "$file") exported symbols"
+    exit 0
+fi
 mv "$tmp" "$file"
 trap - EXIT
 echo "wrote $file ($(grep -c '^ ' "$file") symbols)"
