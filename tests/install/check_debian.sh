@@ -194,9 +194,13 @@ CMAKE
     echo "debian install test passed"
 }
 
-# snowplow-track: one event from flags, then a bulk file of NDJSON events.
+# snowplow-track: its man page and bash completion, one event from flags, then
+# a bulk file of NDJSON events.
 track_checks() {
     local endpoint=127.0.0.1:$COLLECTOR_PORT
+    for file in /usr/share/man/man1/snowplow-track.1.gz /usr/share/bash-completion/completions/snowplow-track; do
+        [[ -f $file ]] || fail "snowplow-tools lacks $file"
+    done
     run_logged "$tmp/track.log" with_clean_env snowplow-track --collector "$endpoint" --protocol http \
         --appid packages --method POST \
         --schema iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1 \
