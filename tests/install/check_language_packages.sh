@@ -2,9 +2,9 @@
 # The language packages, built and installed offline the way each ecosystem
 # does, then used against the local collector:
 #   python  sdist (must carry the generated wrapper and every top-level
-#           package), a wheel built from that sdist with pip
-#           (--no-build-isolation, no index), installed into a fresh venv; the
-#           wheel carries libsnowplow.so.0 (RUNPATH $ORIGIN)
+#           package), a wheel built from that sdist (setup.py bdist_wheel, with
+#           Debian's setuptools and wheel), installed into a fresh venv with its
+#           own pip (no index); the wheel carries libsnowplow.so.0 (RUNPATH $ORIGIN)
 #   ruby    `gem build` from a copy of the sources (must pack the generated
 #           wrapper and have a homepage), `gem install --local` into a GEM_HOME
 #   lua     the release tarball, rockspec and .src.rock (packaging/make-dist.sh),
@@ -59,11 +59,12 @@ check_python() {
     done
     echo "    ok: $(basename "$sdist") carries the generated wrapper, src/ and every package"
 
-    echo "== wheel from the sdist (pip, offline, no build isolation)"
+    # (Debian's setuptools and wheel, as setup-deps.sh installs them; pip is not needed
+    # to build, only the venv's own pip to install.)
+    echo "== wheel from the sdist (setup.py bdist_wheel, offline)"
     tar xzf "$sdist" -C "$tmp"
     (cd "$tmp/snowplow-$version" && run_logged "$tmp/wheel.log" env SNOWPLOW_INCLUDE_DIR="$prefix/include" \
-        SNOWPLOW_LIBRARY_DIR="$libdir" PATH=/usr/bin:/bin /usr/bin/python3 -m pip wheel --no-build-isolation \
-        --no-deps --no-index --no-cache-dir -w "$tmp/wheels" .)
+        SNOWPLOW_LIBRARY_DIR="$libdir" PATH=/usr/bin:/bin /usr/bin/python3 setup.py bdist_wheel -d "$tmp/wheels")
     wheel=$(compgen -G "$tmp/wheels/snowplow-$version-*.whl" | head -1) || true
     [[ -n $wheel ]] || fail "pip made no snowplow wheel"
     mkdir -p "$tmp/whl" && (cd "$tmp/whl" && /usr/bin/python3 -m zipfile -e "$wheel" .)
