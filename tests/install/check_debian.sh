@@ -180,6 +180,13 @@ CMAKE
     else
         echo "== snowplow-track: not in this tree yet, not checked"
     fi
+    if command -v snowplow-relay >/dev/null; then
+        echo "== snowplow-relay"
+        run_logged "$tmp/relay.log" with_clean_env snowplow-relay --help
+        grep -q -- '--redis' "$tmp/relay.log" || fail "snowplow-relay --help does not describe --redis"
+        [[ -f /usr/share/man/man1/snowplow-relay.1.gz ]] || fail "snowplow-tools lacks snowplow-relay's man page"
+        echo "    ok: runs, has its man page"
+    fi
     stop_collector
 
     echo "== purge"
