@@ -16,7 +16,7 @@ Where libsnowplow is found, first match wins:
 A wheel bundles the libsnowplow.so.0 it was linked with (snowplow/libsnowplow.so.0,
 found through the extension's RUNPATH $ORIGIN), so it installs into any
 virtualenv of the same Python without libsnowplow0; it still needs the libraries
-libsnowplow itself uses (libcurl4, libcjson1, libsqlite3-0) from the system.
+libsnowplow itself uses (libcurl4, libcjson1, libhiredis0.14, libsqlite3-0) from the system.
 
     python3 setup.py build
     python3 setup.py sdist                    # dist/snowplow-VERSION.tar.gz
