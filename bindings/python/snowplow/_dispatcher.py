@@ -10,11 +10,11 @@ It counts the results it has handled, so that a blocking flush can wait until
 the callbacks for everything it flushed have run.
 """
 
-import json
 import threading
 import time
 
 from ._core import _c
+from ._events import EventList
 
 # Set on dispatcher threads: a blocking flush called there (from a callback)
 # must not wait for a dispatcher, which may be this very thread.
@@ -31,10 +31,12 @@ class Dispatcher:
     _count = 0
     _count_lock = threading.Lock()
 
-    def __init__(self, emitter_ptr, on_success, on_failure, on_exit):
+    def __init__(self, emitter_ptr, on_success, on_failure, on_exit, transform=None):
         """`on_exit` is called on the thread when it ends (the emitter then
-        releases its C handle if it was closed meanwhile)."""
+        releases its C handle if it was closed meanwhile). `transform` is
+        applied to each event dict when a callback reads it."""
         self._ptr = emitter_ptr
+        self._transform = transform
         self._on_exit = on_exit
         self._on_success = on_success
         self._on_failure = on_failure
@@ -62,7 +64,6 @@ class Dispatcher:
                     try:
                         self._deliver(result)
                     finally:
-                        _c.result_free(result)
                         with self._cond:
                             self._handled += 1
                             self._cond.notify_all()
@@ -77,12 +78,13 @@ class Dispatcher:
             self._on_exit()
 
     def _deliver(self, result):
+        """Run the callback for `result`, which this call takes over."""
         kind = _c.result_get_kind(result)
         callback = self._on_success if kind == _c.RESULT_SENT else self._on_failure
         if callback is None:
+            _c.result_free(result)
             return
-        events = [json.loads(_c.result_event_json(result, i))
-                  for i in range(_c.result_event_count(result))]
+        events = EventList(result, self._transform)  # owns the result; dicts only when read
         try:
             if kind == _c.RESULT_SENT:
                 callback(events)
@@ -90,6 +92,8 @@ class Dispatcher:
                 callback(_c.result_success_count(result), events)
         except BaseException as exc:  # noqa: B902 - a callback must not end the thread
             _c.write_unraisable(exc, callback)
+        finally:
+            del events
 
     # ---- the emitter's side -------------------------------------------------
 
