@@ -1,4 +1,5 @@
-"""Build the `snowplow` package offline: SWIG turns ../snowplow.i into the C
+"""Build the `snowplow` package (and `snowplow_tracker`, the drop-in for
+snowplow-tracker 0.7.0 on top of it) offline: SWIG turns ../snowplow.i into the C
 extension snowplow._snowplow_c (compiled with the binding's own C in src/),
 linked with libsnowplow.
 
@@ -73,5 +74,5 @@ extension = Extension(
     extra_compile_args=["-fno-strict-aliasing"],
 )
 
-setup(version=version(), packages=["snowplow"], ext_modules=[extension],
+setup(version=version(), packages=["snowplow", "snowplow_tracker"], ext_modules=[extension],
       cmdclass={"build_ext": build_swig_ext})

@@ -170,11 +170,14 @@ class Tracker(metaclass=_TrackerType):
         reported to on_failure and counted as dropped)."""
         if not isinstance(event, Event):
             raise TypeError("event must be an Event, not %s" % _core.type_name(event))
+        return self._track_built(event._build(self._encoder))
+
+    def _track_built(self, ev):
+        """Track the C event `ev` (built and checked) and free it."""
         handle = self._handle  # kept alive for the call, whatever add_emitter does
-        if handle is None:
-            return self._track_custom(event)
-        ev = event._build(self._encoder)
         try:
+            if handle is None:
+                return self._track_custom(ev)
             return _c.tracker_track(handle.ptr, ev)
         except RuntimeError as exc:
             if getattr(exc, "code", None) == _c.EFULL:
@@ -186,20 +189,29 @@ class Tracker(metaclass=_TrackerType):
     def encode(self, event):
         """The payload dicts `event` would be sent as (one per transaction item
         after the event's own), every value a str, without sending them."""
-        encoding = self._encoding or _core.Owned(self._options(), _c.tracker_options_free)
+        if not isinstance(event, Event):
+            raise TypeError("event must be an Event, not %s" % _core.type_name(event))
         ev = event._build(self._encoder)
         try:
-            return json.loads(_c.tracker_options_encode(encoding.ptr, ev))
+            return self._encode_built(ev)
         finally:
             _c.event_free(ev)
 
-    def _track_custom(self, event):
+    def _encode_built(self, ev):
+        encoding = self._encoding or _core.Owned(self._options(), _c.tracker_options_free)
+        return json.loads(_c.tracker_options_encode(encoding.ptr, ev))
+
+    # A custom emitter's payload as this generation hands it over (the
+    # snowplow_tracker drop-in gives 0.7.0's value types).
+    _custom_payload = staticmethod(lambda payload: payload)
+
+    def _track_custom(self, ev):
         """Custom emitters: each payload goes to every emitter's input(), on
         this thread, as in snowplow-tracker 1.x."""
-        payloads = self.encode(event)
+        payloads = self._encode_built(ev)
         for payload in payloads:
             for emitter in self.emitters:
-                emitter.input(payload)
+                emitter.input(self._custom_payload(dict(payload)))
         return payloads[0]["eid"]
 
     def track_page_view(self, page_url, page_title=None, referrer=None, context=None,
