@@ -12,6 +12,10 @@ __all__ = ["Subject", "SUPPORTED_PLATFORMS", "DEFAULT_PLATFORM"]
 
 
 class Subject(_Subject):
+    def _set_str(self, setter, name, value):
+        _contracts.string(name, value)  # 0.7.0: a str, None included
+        return super()._set_str(setter, name, value)
+
     def set_platform(self, value):
         """One of pc, tv, mob, cnsl, iot (0.7.0's platforms)."""
         if _contracts.enabled() and value not in SUPPORTED_PLATFORMS:

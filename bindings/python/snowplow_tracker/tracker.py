@@ -205,6 +205,11 @@ class Tracker(_Tracker):
     def track_screen_view(self, name=None, id_=None, context=None, tstamp=None):
         _contracts.string_or_none("name", name)
         _contracts.string_or_none("id_", id_)
+        if name is None and id_ is None:
+            # 0.7.0 sent {"data": {}}; screen_view 1-0-0 needs one property, so
+            # the pipeline would reject the event.
+            raise ValueError("track_screen_view: give name or id_ (an empty screen view is "
+                             "rejected by the pipeline: screen_view 1-0-0 needs one of them)")
         properties = {}
         if name is not None:
             properties["name"] = name
