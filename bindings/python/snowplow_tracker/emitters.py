@@ -161,7 +161,8 @@ class Emitter(_emitters.Emitter):
 
     def _take_reports(self):
         """The callbacks due for the results queued so far: POST one per
-        request, GET one for the whole flush, as 0.7.0 reported a flush."""
+        request, GET one for the whole flush, as 0.7.0 reported a flush.
+        Failures that will be retried (retries=True) are left out."""
         if self.on_success is None and self.on_failure is None:
             return []
         try:
@@ -176,6 +177,10 @@ class Emitter(_emitters.Emitter):
                     break
                 try:
                     ok = _c.result_get_kind(result) == _c.RESULT_SENT
+                    # With retries=True a failed attempt that will be retried
+                    # is not a loss: the flush waited for its outcome.
+                    if not ok and _c.result_will_retry(result):
+                        continue
                     count = _c.result_event_count(result)
                     failed = [] if ok else self._failed_events(result)
                 finally:
