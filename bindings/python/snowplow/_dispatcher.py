@@ -21,6 +21,7 @@ from ._events import EventList
 _thread_state = threading.local()
 
 _POLL_MS = 1000  # how long one wait in C lasts; stop() wakes it early anyway
+_GATHER_S = 0.005  # pause after handling results, so that the next ones come together
 
 
 def on_dispatcher_thread():
@@ -57,20 +58,30 @@ class Dispatcher:
         _thread_state.dispatcher = self
         ptr = self._ptr
         next_result = _c.emitter_next_result
+        try_next = _c.emitter_try_next_result
         try:
             while True:
-                status, result = next_result(ptr, _POLL_MS)
-                if status == 0:
+                status, result = next_result(ptr, _POLL_MS)  # waits with the GIL released
+                handled_some = status == 0
+                # Then every result already waiting, with the GIL held: the
+                # thread that tracks is paused once for all of them.
+                while status == 0:
                     try:
                         self._deliver(result)
                     finally:
                         with self._cond:
                             self._handled += 1
                             self._cond.notify_all()
-                elif status == _c.ECLOSED:
+                    status, result = try_next(ptr)
+                if status == _c.ECLOSED:
                     break
                 elif self._stopping:  # ETIMEOUT or EWOKEN with nothing queued
                     break
+                elif handled_some:
+                    # Let results gather: one wake-up per few milliseconds
+                    # instead of one per delivered batch keeps this thread from
+                    # preempting the threads that track.
+                    time.sleep(_GATHER_S)
         finally:
             with self._cond:
                 self._finished = True
