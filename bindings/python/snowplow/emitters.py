@@ -24,6 +24,7 @@ At interpreter exit every emitter still open is flushed for at most 5 seconds
 in all, then closed; events still unsent are reported to on_failure.
 """
 
+import json
 import threading
 import time
 import weakref
@@ -328,6 +329,31 @@ class Emitter:
             raise RuntimeError("the emitter is closed")
         try:
             _c.tracker_options_add_emitter(opts, ptr)  # the tracker's own reference
+        finally:
+            self._life.release()
+
+    # ---- payloads built elsewhere --------------------------------------------
+
+    def input(self, payload):
+        """Queue one event given as a payload dict (protocol field names, values
+        str or numbers), as snowplow-tracker's Emitter.input() does: the dict of
+        a custom tracker, or one taken from a Redis list. `eid` is kept when
+        present, else generated; `stm` is set when sent. Returns the event id,
+        or None when the queue was full (the event is reported to on_failure).
+        ValueError for a payload the library refuses (no `e`, a value that is
+        not a str or number, a bad eid), nothing queued."""
+        if not isinstance(payload, dict):
+            raise TypeError("payload must be a dict, not %s" % _core.type_name(payload))
+        return self._enqueue_payload(json.dumps(payload, ensure_ascii=False))
+
+    def _enqueue_payload(self, payload_json):
+        ptr = self._life.acquire()
+        try:
+            return _c.emitter_input_json(ptr, payload_json)
+        except RuntimeError as exc:
+            if getattr(exc, "code", None) == _c.EFULL:
+                return None
+            raise
         finally:
             self._life.release()
 

@@ -75,7 +75,8 @@ class Tracker(metaclass=_TrackerType):
     emitters: one Emitter or a list of them; every event goes to each. An
     object of your own with input(payload) (and flush()) is an emitter too: it
     gets each event's payload dict (every value a str) on the tracking thread.
-    A tracker takes either this package's emitters or your own, not both.
+    With one of your own among them, each event is encoded once and every
+    emitter gets the same payload (same event id).
     The pre-1.0 order Tracker(emitters, subject, namespace, app_id, ...) is
     recognised by its first argument.
     subject: the Subject of every event (a per-event subject overrides it field
@@ -98,7 +99,6 @@ class Tracker(metaclass=_TrackerType):
             if not _is_emitter_like(emitter):
                 raise TypeError("emitters[%d] must be an Emitter or an object with "
                                 "input(payload), not %s" % (i, _core.type_name(emitter)))
-        _check_not_mixed(emitters)
         if subject is None:
             subject = Subject()
         elif not isinstance(subject, Subject):
@@ -206,12 +206,20 @@ class Tracker(metaclass=_TrackerType):
     _custom_payload = staticmethod(lambda payload: payload)
 
     def _track_custom(self, ev):
-        """Custom emitters: each payload goes to every emitter's input(), on
-        this thread, as in snowplow-tracker 1.x."""
+        """With custom emitters: the event is encoded once and each payload goes
+        to every emitter, on this thread, as in snowplow-tracker 1.x: a custom
+        emitter's input() gets the dict, this package's emitters queue the
+        same payload (same event id)."""
         payloads = self._encode_built(ev)
         for payload in payloads:
+            text = None
             for emitter in self.emitters:
-                emitter.input(self._custom_payload(dict(payload)))
+                if isinstance(emitter, Emitter):
+                    if text is None:
+                        text = json.dumps(payload, ensure_ascii=False)
+                    emitter._enqueue_payload(text)
+                else:
+                    emitter.input(self._custom_payload(dict(payload)))
         return payloads[0]["eid"]
 
     def track_page_view(self, page_url, page_title=None, referrer=None, context=None,
@@ -349,8 +357,7 @@ class Tracker(metaclass=_TrackerType):
                             "not %s" % _core.type_name(emitter))
         with self._rebuild_lock:
             emitters = self.emitters + [emitter]
-            _check_not_mixed(emitters)
-            # The C tracker's emitters are fixed: build a new one. Tracks under
+                # The C tracker's emitters are fixed: build a new one. Tracks under
             # way finish on the old one, which is freed after them.
             self.emitters = emitters
             self._rebuild()
@@ -359,10 +366,3 @@ class Tracker(metaclass=_TrackerType):
     def __repr__(self):
         return "Tracker(%r, %r)" % (self.get_namespace(), self.emitters)
 
-
-def _check_not_mixed(emitters):
-    custom = [e for e in emitters if is_custom_emitter(e)]
-    if custom and len(custom) != len(emitters):
-        raise ValueError("emitters: a tracker takes either snowplow Emitters or custom "
-                         "emitters (objects with input(payload)), not both: the two would "
-                         "get different event ids for the same event; use two trackers")

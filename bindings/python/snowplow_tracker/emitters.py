@@ -132,6 +132,13 @@ class Emitter(_emitters.Emitter):
     def as_collector_uri(endpoint, protocol="http", port=None, method="get"):
         return _emitters.as_collector_uri(endpoint, protocol, port, method)
 
+    def input(self, payload):
+        """Queue a payload dict (0.7.0's input(): also what a Redis worker
+        calls); the buffer is sent when full, as for tracked events."""
+        eid = super().input(payload)
+        self._note_tracked()
+        return eid
+
     # ---- 0.7.0's synchronous buffer ------------------------------------------
 
     def _note_tracked(self):

@@ -14,7 +14,7 @@ from snowplow import _core
 from snowplow._core import _c
 from snowplow.events import (EcommerceTransaction, Event, PageView, SelfDescribing,
                              StructuredEvent)
-from snowplow.tracker import Tracker as _Tracker, is_custom_emitter
+from snowplow.tracker import Tracker as _Tracker
 
 from . import _contracts
 from .emitters import typed_payload
@@ -135,15 +135,10 @@ class Tracker(_Tracker):
         return self
 
     def track(self, pb):
-        """Send a hand-built Payload (0.7.0's track(pb)) to custom emitters:
-        each gets pb.nv_pairs as it is. This package's emitters send only
-        events built by the track_* methods."""
+        """Send a hand-built Payload (0.7.0's track(pb)): every emitter's input()
+        gets pb.nv_pairs as it is."""
         if not isinstance(pb, Payload):
             raise TypeError("pb must be a Payload, not %s" % _core.type_name(pb))
-        if not all(is_custom_emitter(e) for e in self.emitters):
-            raise ValueError("track(pb): a hand-built Payload can only go to custom emitters "
-                             "(objects with input(payload)); use the track_* methods with "
-                             "snowplow_tracker emitters")
         for emitter in self.emitters:
             emitter.input(pb.nv_pairs)
         return self

@@ -116,3 +116,30 @@ def test_custom_emitter_gets_payload_dicts_with_0_7_0_types():
     assert custom.payloads[-1] == "flushed"
     t.track(Payload({"e": "pv", "url": "http://e"}))  # 0.7.0's track(pb) for custom emitters
     assert custom.payloads[-1] == {"e": "pv", "url": "http://e"}
+
+
+def test_emitter_input_and_track_payload(collector):
+    """0.7.0's public Emitter.input(payload) and Tracker.track(pb) queue payloads
+    built elsewhere; numbers are sent as their text; the buffer rules hold."""
+    host, port = collector.url.split("://")[1].split(":")
+    emitter = Emitter(host, port=int(port), method="post", buffer_size=2)
+    eid = emitter.input({"e": "se", "se_ca": "c", "se_ac": "input", "se_va": 2.5,
+                         "dtm": 1700000000000, "tna": "ns", "tv": "py-0.7.0", "p": "pc"})
+    assert len(eid) == 36 and collector.counts()["total"] == 0  # the buffer holds 2
+    Tracker(emitter).track(Payload({"e": "pv", "url": "http://e/payload", "p": "pc",
+                                     "tv": "py-0.7.0"}))
+    raws = [r["raw"] for r in collector.good()]
+    assert collector.bad() == [] and [r["e"] for r in raws] == ["se", "pv"]
+    assert raws[0]["eid"] == eid and raws[0]["se_va"] == "2.5"
+    assert raws[0]["dtm"] == "1700000000000" and "stm" in raws[0]
+
+
+def test_custom_and_library_emitters_get_the_same_event(collector):
+    host, port = collector.url.split("://")[1].split(":")
+    custom = ListEmitter()
+    t = Tracker([custom, Emitter(host, port=int(port))], namespace="both")
+    t.track_struct_event("c", "a", value=1)
+    (payload,) = custom.payloads
+    (raw,) = [r["raw"] for r in collector.good()]
+    assert raw["eid"] == payload["eid"] and raw["dtm"] == str(payload["dtm"])
+    assert raw["tna"] == "both" and raw["se_va"] == "1"

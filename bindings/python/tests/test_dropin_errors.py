@@ -63,13 +63,19 @@ def test_tracker_arguments(collector):
         Tracker(emitter, encode_base64="yes")
     with pytest.raises(TypeError, match="subject must be Subject"):
         Tracker(emitter, "subject")
-    with pytest.raises(ValueError, match="either snowplow Emitters or custom emitters"):
-        Tracker([emitter, CustomEmitter()])
 
 
-class CustomEmitter:
-    def input(self, payload):
-        raise AssertionError("nothing may be sent")
+def test_emitter_input_errors(tracker):
+    (emitter,) = tracker.emitters
+    with pytest.raises(TypeError, match="payload must be a dict"):
+        emitter.input("e=pv")
+    with pytest.raises(ValueError, match="e"):
+        emitter.input({"se_ca": "c", "se_ac": "a"})  # no event type
+    with pytest.raises(ValueError):
+        emitter.input({"e": "pv", "url": None})  # null is not a payload value
+    with pytest.raises(ValueError, match="eid"):
+        emitter.input({"e": "pv", "eid": "not-a-uuid"})
+    tracker.flush()
 
 
 @pytest.mark.parametrize("call, exc, match", [
@@ -119,7 +125,7 @@ class CustomEmitter:
     (lambda t: t.set_subject("s"), TypeError, "subject must be Subject"),
     (lambda t: t.add_emitter(3), TypeError, "emitter must be an Emitter"),
     (lambda t: t.track("payload"), TypeError, "pb must be a Payload"),
-    (lambda t: t.track(Payload({"e": "pv"})), ValueError, "only go to custom emitters"),
+    (lambda t: t.track(Payload({"url": "u"})), ValueError, "e"),
 ])
 def test_tracking_arguments(tracker, call, exc, match):
     with pytest.raises(exc, match=match):

@@ -119,8 +119,6 @@ def test_custom_emitter_gets_each_payload_on_the_tracking_thread():
     t.flush()
     assert custom.flushes == 1
     assert t.encode(PageView("http://x/"))[0]["url"] == "http://x/"
-    with pytest.raises(ValueError, match="not both"):
-        t.add_emitter(Emitter("c.example.com"))
     with pytest.raises(TypeError, match=r"emitters\[0\] must be an Emitter or an object with"):
         Tracker("ns", object())
 
@@ -176,3 +174,21 @@ def test_callbacks_get_a_lazy_sequence(collector):
     assert events + [] == list(events) and isinstance(events, snowplow._events.EventList)
     with pytest.raises(IndexError):
         events[3]
+
+
+def test_custom_and_library_emitters_together(collector):
+    custom = RecordingEmitter()
+    emitter = Emitter(collector.url)
+    t = Tracker("ns", [custom, emitter])
+    eid = t.track(PageView("http://e.com/both"))
+    t.flush()
+    (raw,) = [r["raw"] for r in collector.good()]
+    assert custom.payloads[0]["eid"] == raw["eid"] == eid  # one event, one id
+    assert custom.flushes == 1
+    assert emitter.input({"e": "pv", "url": "http://e.com/input", "tv": "t-1",
+                          "p": "srv"}) is not None
+    emitter.flush()
+    emitter.sync_flush()
+    assert collector.bad() == []
+    assert [r["raw"]["url"] for r in collector.good()] == ["http://e.com/both",
+                                                           "http://e.com/input"]
