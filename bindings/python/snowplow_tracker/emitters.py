@@ -166,6 +166,19 @@ class Emitter(_emitters.Emitter):
         self.flush()
         return True
 
+    def close(self, timeout=5.0):
+        """Send what waits (at most `timeout` seconds), run its callbacks on
+        this thread, then stop the emitter (also done at exit, where 0.7.0
+        lost a partial buffer)."""
+        if not self.closed:
+            with self._lock:
+                self._pending = 0
+                _emitters.Emitter.sync_flush(self, timeout)
+                calls = self._take_reports()
+            for callback, args in calls:
+                callback(*args)
+        return super().close(timeout)
+
     def _take_reports(self):
         """The callbacks due for the results queued so far: POST one per
         request, GET one for the whole flush, as 0.7.0 reported a flush.
@@ -247,6 +260,9 @@ class AsyncEmitter(Emitter):
 
     def _note_tracked(self):
         pass  # the C threads send full batches themselves
+
+    def close(self, timeout=5.0):
+        return _emitters.Emitter.close(self, timeout)
 
     def flush(self):
         """Ask the sending threads to send what waits; returns at once."""

@@ -11,7 +11,7 @@ import pytest
 
 from snowplow_tracker import AsyncEmitter, CeleryEmitter, Emitter, SelfDescribingJson, Tracker
 
-from conftest import WAIT, decode_b64url
+from conftest import WAIT, decode_b64url, run_python
 
 ANY = "iglu:com.snowplowanalytics.iglu/anything-a/jsonschema/1-0-0"
 
@@ -184,3 +184,21 @@ def test_unicode(collector, base64, method):
     assert envelope["data"]["data"] == data
     assert context["data"][0]["data"] == {"city": "Kraków"}
     assert ue["tna"] == "żółw" and pv["page"] == "Título ☃" and pv["url"] == "http://example.com/ü"
+
+
+@pytest.mark.parametrize("cls", ["Emitter", "AsyncEmitter"])
+def test_partial_buffer_is_sent_at_exit(collector, cls):
+    """0.7.0 lost the events of a partial buffer when the process ended; here
+    they are sent at exit (and the synchronous emitter's callback runs)."""
+    host, port = host_port(collector.url)
+    code = """
+from snowplow_tracker import %s, Tracker
+e = %s(%r, port=%d, method="post", on_success=lambda n: print("sent", n, flush=True))
+t = Tracker(e)
+for i in range(3):
+    t.track_struct_event("exit", str(i))
+""" % (cls, cls, host, port)
+    proc = run_python(code)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(r["raw"]["se_ac"] for r in collector.good()) == ["0", "1", "2"]
+    assert proc.stdout.split() == ["sent", "3"]
