@@ -202,3 +202,31 @@ for i in range(3):
     assert proc.returncode == 0, proc.stderr
     assert sorted(r["raw"]["se_ac"] for r in collector.good()) == ["0", "1", "2"]
     assert proc.stdout.split() == ["sent", "3"]
+
+
+def test_synchronous_emitter_is_thread_safe(collector):
+    """0.7.0 made Emitter thread-safe: threads share one synchronous emitter,
+    each buffer is sent once, nothing twice, nothing skipped."""
+    host, port = host_port(collector.url)
+    lock, counts = threading.Lock(), []
+
+    def on_success(n):
+        with lock:
+            counts.append(n)
+
+    tracker = Tracker(Emitter(host, port=port, method="post", on_success=on_success))
+
+    def work(k):
+        for i in range(50):
+            tracker.track_struct_event("sync", "t%d" % k, str(i))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT)
+    tracker.flush()
+    records = collector.by_eid()
+    assert len(records) == 200 and sum(counts) == 200
+    assert sorted((r["raw"]["se_ac"], int(r["raw"]["se_la"])) for r in records.values()) == sorted(
+        ("t%d" % k, i) for k in range(4) for i in range(50))
