@@ -240,7 +240,9 @@ class Emitter:
         if buffer_capacity is not None and batch_size > buffer_capacity:
             batch_size = buffer_capacity
 
-        self.endpoint = as_collector_uri(endpoint, protocol, port, method)
+        # The collector URL, as 1.x shows it (None for an emitter without one).
+        self.endpoint = (None if endpoint is None
+                         else as_collector_uri(endpoint, protocol, port, method))
         self.protocol = protocol
         self.port = port
         self.method = method
