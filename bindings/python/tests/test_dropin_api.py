@@ -23,7 +23,7 @@ E = inspect.Parameter.empty
 
 def test_modules_and_exports():
     for name in ("tracker", "emitters", "subject", "self_describing_json", "payload",
-                 "_version"):
+                 "_version", "redis_worker"):
         importlib.import_module("snowplow_tracker." + name)
     for name in ("Subject", "logger", "Emitter", "AsyncEmitter", "CeleryEmitter",
                  "SelfDescribingJson", "Tracker", "disable_contracts", "enable_contracts",

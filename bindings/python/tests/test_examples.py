@@ -3,10 +3,6 @@ Redis one against a redis-server started here)."""
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import time
 import urllib.request
 
 import pytest
@@ -51,41 +47,8 @@ def test_legacy_0_7_0_example(collector):
     assert proc.stdout.splitlines() == ["sent 1"] * 7
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server not installed (Debian: redis-server)")
-    pytest.importorskip("redis", reason="redis-py not installed (Debian: python3-redis)")
-    port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import redis
-    client = redis.StrictRedis(port=port)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-    yield client, port
-    proc.terminate()
-    proc.wait(30)
-
-
 def test_user_defined_redis_emitter(collector, redis_server):
-    client, port = redis_server
+    port, client = redis_server
     proc = run_example("redis_emitter.py", "redis://127.0.0.1:%d/0" % port, "events")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "pushed 5 events onto events"
