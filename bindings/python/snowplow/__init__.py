@@ -15,6 +15,7 @@ See docs/python.md.
 from ._core import VERSION as __version__
 from .configuration import EmitterConfiguration, TrackerConfiguration
 from .emitters import AsyncEmitter, Emitter
+from .redis_emitter import RedisEmitter
 from .event_store import EventStore, InMemoryEventStore
 from .events import (AddToCart, EcommerceTransaction, Event, FormChange, FormSubmit,
                      LinkClick, PagePing, PageView, RemoveFromCart, ScreenView,
@@ -25,7 +26,7 @@ from .subject import Subject
 from .tracker import Tracker
 
 __all__ = [
-    "Tracker", "Emitter", "AsyncEmitter", "Subject", "SelfDescribingJson",
+    "Tracker", "Emitter", "AsyncEmitter", "RedisEmitter", "Subject", "SelfDescribingJson",
     "Snowplow", "EmitterConfiguration", "TrackerConfiguration", "EventStore",
     "InMemoryEventStore",
     "Event", "PageView", "PagePing", "ScreenView", "StructuredEvent", "SelfDescribing",

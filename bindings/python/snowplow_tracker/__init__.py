@@ -12,11 +12,11 @@ docs/python.md for the differences that remain and why.
 
 from snowplow_tracker._version import __version__
 from snowplow_tracker.subject import Subject
-from snowplow_tracker.emitters import logger, Emitter, AsyncEmitter, CeleryEmitter
+from snowplow_tracker.emitters import logger, Emitter, AsyncEmitter, CeleryEmitter, RedisEmitter
 from snowplow_tracker.self_describing_json import SelfDescribingJson
 from snowplow_tracker.tracker import Tracker
 from snowplow_tracker._contracts import disable_contracts, enable_contracts
 
-__all__ = ["Subject", "logger", "Emitter", "AsyncEmitter", "CeleryEmitter",
+__all__ = ["Subject", "logger", "Emitter", "AsyncEmitter", "CeleryEmitter", "RedisEmitter",
            "SelfDescribingJson", "Tracker", "disable_contracts", "enable_contracts",
            "__version__"]

@@ -29,6 +29,7 @@ import threading
 
 from snowplow import emitters as _emitters
 from snowplow._core import _c
+from snowplow.redis_emitter import redis_url as _redis_url
 
 from . import _contracts
 
@@ -94,6 +95,8 @@ class Emitter(_emitters.Emitter):
     `emitter.endpoint` is the full URL, as 0.7.0 shows it."""
 
     _dispatch = False  # callbacks on the thread that sends: the caller's
+    _failure_hook = None  # called for failures when there is no on_failure (RedisEmitter)
+    _last_reason = None
 
     def __init__(self, endpoint, protocol="http", port=None, method="get", buffer_size=None,
                  on_success=None, on_failure=None, *, retries=False,
@@ -183,7 +186,8 @@ class Emitter(_emitters.Emitter):
         """The callbacks due for the results queued so far: POST one per
         request, GET one for the whole flush, as 0.7.0 reported a flush.
         Failures that will be retried (retries=True) are left out."""
-        if self.on_success is None and self.on_failure is None:
+        on_failure = self.on_failure or self._failure_hook
+        if self.on_success is None and on_failure is None:
             return []
         try:
             ptr = self._life.acquire()
@@ -203,6 +207,8 @@ class Emitter(_emitters.Emitter):
                         continue
                     count = _c.result_event_count(result)
                     failed = [] if ok else self._failed_events(result)
+                    if not ok:
+                        self._last_reason = _c.result_reason(result)
                 finally:
                     _c.result_free(result)
                 if self.method == "get":
@@ -211,12 +217,12 @@ class Emitter(_emitters.Emitter):
                 elif ok:
                     calls.append((self.on_success, (count,)))
                 else:
-                    calls.append((self.on_failure, (0, failed)))
+                    calls.append((on_failure, (0, failed)))
         finally:
             self._life.release()
         if self.method == "get" and (sent or unsent):
             calls.append((self.on_success, (sent,)) if not unsent
-                         else (self.on_failure, (sent, unsent)))
+                         else (on_failure, (sent, unsent)))
         return [(callback, args) for callback, args in calls if callback is not None]
 
     def _failed_events(self, result):
@@ -282,3 +288,33 @@ class CeleryEmitter(AsyncEmitter):
     def __init__(self, endpoint, protocol="http", port=None, method="get", buffer_size=None,
                  **engine):
         super().__init__(endpoint, protocol, port, method, buffer_size, None, None, **engine)
+
+
+class RedisEmitter(Emitter):
+    """`RedisEmitter(rdb=None, key="snowplow")`: each event goes to the Redis list
+    `key` of the redis-py client `rdb` (its host, port, db and password; None:
+    localhost:6379, db 0) through the C library's Redis transport, before the
+    track call returns, as in 0.7.0. A push that fails raises RuntimeError from
+    that call (0.7.0 raised redis-py's error). Items are JSON objects of the
+    payload fields, every value a str, with `stm` (0.7.0: the values as given).
+    flush() and sync_flush() have nothing to do (as in 0.7.0)."""
+
+    def __init__(self, rdb=None, key="snowplow", *, retries=False, request_timeout=None):
+        _contracts.string("key", key)
+        self.rdb, self.key = rdb, key
+        self._retries = retries
+        self._lock = threading.RLock()
+        self._pending = 0
+        self.buffer_size = 1
+        _emitters.Emitter.__init__(self, None, method="post", batch_size=1,
+                                   on_failure=self._raise, request_timeout=request_timeout,
+                                   redis_url=_redis_url(rdb), redis_key=key)
+        self.on_success = self.on_failure = None  # 0.7.0's RedisEmitter had no callbacks
+        self._failure_hook = self._raise
+
+    def _raise(self, count, unsent):
+        raise RuntimeError("RedisEmitter: %d event(s) not pushed to %r: %s"
+                           % (len(unsent), self.key, self._last_reason))
+
+    def __repr__(self):
+        return "RedisEmitter(key=%r)" % (self.key,)

@@ -228,3 +228,14 @@ def redis_server(tmp_path):
     proc.wait(30)
 
 
+
+
+def run_worker_until(worker, condition):
+    """Run a RedisWorker on a thread until `condition()` returned, then shut it
+    down and check that run() ended."""
+    runner = threading.Thread(target=worker.run, daemon=True)
+    runner.start()
+    condition()
+    worker.request_shutdown()
+    runner.join(WAIT)
+    assert not runner.is_alive(), "RedisWorker.run() did not end"

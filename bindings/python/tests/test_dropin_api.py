@@ -25,7 +25,7 @@ def test_modules_and_exports():
     for name in ("tracker", "emitters", "subject", "self_describing_json", "payload",
                  "_version", "redis_worker"):
         importlib.import_module("snowplow_tracker." + name)
-    for name in ("Subject", "logger", "Emitter", "AsyncEmitter", "CeleryEmitter",
+    for name in ("Subject", "logger", "Emitter", "AsyncEmitter", "CeleryEmitter", "RedisEmitter",
                  "SelfDescribingJson", "Tracker", "disable_contracts", "enable_contracts",
                  "__version__"):
         assert hasattr(snowplow_tracker, name), name

@@ -5,7 +5,6 @@ and as the C Redis transport writes them (strings, stm) reach the collector
 with their event ids. Against a redis-server the test starts."""
 
 import json
-import threading
 import uuid
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from snowplow_tracker import Emitter
 from snowplow_tracker.redis_worker import RedisWorker
 
-from conftest import WAIT
+from conftest import run_worker_until
 
 redis = pytest.importorskip("redis", reason="redis-py not installed (Debian: python3-redis)")
 
@@ -32,12 +31,7 @@ def test_worker_takes_items_to_the_collector(redis_server, collector):
     for item in (json.dumps(typed), "not json", json.dumps([1]), json.dumps(strings)):
         client.rpush("custom", item)
     worker = RedisWorker(collector_emitter(collector), redis.StrictRedis(port=port), "custom")
-    runner = threading.Thread(target=worker.run, daemon=True)
-    runner.start()
-    collector.wait_counts(2)
-    worker.request_shutdown()
-    runner.join(WAIT)
-    assert not runner.is_alive()
+    run_worker_until(worker, lambda: collector.wait_counts(2))
     raws = {r["raw"]["e"]: r["raw"] for r in collector.good()}
     assert collector.bad() == [] and set(raws) == {"se", "pv"}
     assert raws["se"]["eid"] == typed["eid"] and raws["se"]["se_va"] == "1.5"
@@ -61,11 +55,7 @@ def test_worker_feeds_any_emitter_and_checks_its_arguments(redis_server):
     worker = RedisWorker(ListEmitter(), redis.StrictRedis(port=port))  # default key
     assert worker.pop_payload() is True
     assert worker.pop_payload() is False  # waited a second: nothing came
-    runner = threading.Thread(target=worker.run, daemon=True)
-    runner.start()
-    worker.request_shutdown()
-    runner.join(WAIT)
-    assert not runner.is_alive()
+    run_worker_until(worker, lambda: None)
     assert got == [{"e": "pv", "url": "u"}, "flushed"]  # run() flushes the emitter at the end
     with pytest.raises(TypeError, match="emitter must have input"):
         RedisWorker(object())
