@@ -95,9 +95,9 @@ def _check_common(endpoint, protocol, port, method, buffer_size):
 
 
 def _check_byte_limit(byte_limit):
-    """0.8's byte_limit: int or None."""
+    """0.8's byte_limit: int or None (any int, as 0.8: <= 0 sends every event at once)."""
     if byte_limit is not None:
-        _contracts.integer("byte_limit", byte_limit, 0)
+        _contracts.integer("byte_limit", byte_limit)
     return byte_limit
 
 

@@ -339,8 +339,8 @@ def test_flush_timer(collector, recorder):
         emitter.set_flush_timer(1, "yes")
     with pytest.raises(TypeError, match="byte_limit must be int"):
         get_emitter(collector, "post", 10, None, None, "100")
-    with pytest.raises(ValueError, match="byte_limit must be at least 0"):
-        get_emitter(collector, "post", 10, None, None, -1)
+    with pytest.raises(TypeError, match="byte_limit must be int, not bool"):
+        get_emitter(collector, "post", 10, None, None, True)
 
 
 def test_0_8_script_runs_unchanged(collector):
@@ -357,3 +357,19 @@ def test_0_8_script_runs_unchanged(collector):
     assert (sd["ttm"], sd["p"], sd["uid"]) == (str(T0), "web", "u1")
     assert unstruct(ss)["data"] == {"terms": ["q"]}
     assert snowplow_tracker.__version__ == "0.8.4"
+
+
+def test_failed_get_events_have_0_8_value_types(dead_url):
+    """on_failure gets the unsent GET payloads with the values as 0.8 built
+    them (ttm and the page ping offsets int); no stm (docs/python.md)."""
+    failures = []
+    host, port = dead_url.split("://")[1].split(":")
+    emitter = Emitter(host, "http", int(port), on_failure=lambda n, unsent: failures.append(
+        (n, unsent)))
+    t = Tracker(emitter, Subject())
+    t.track_page_ping("http://p", None, None, 0, 5, 10, 15, tstamp=TrueTimestamp(T0))
+    ((sent, (event,)),) = failures  # reported before track_page_ping returned
+    assert sent == 0
+    assert {k: event[k] for k in ("e", "ttm", "pp_mix", "pp_max", "pp_miy", "pp_may")} == {
+        "e": "pp", "ttm": T0, "pp_mix": 0, "pp_max": 5, "pp_miy": 10, "pp_may": 15}
+    assert isinstance(event["dtm"], int) and "stm" not in event
