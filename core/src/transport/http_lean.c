@@ -36,7 +36,8 @@
 #include "transport/http_options.h"
 
 #define SP_LEAN_POLL_MS 50
-#define SP_LEAN_LINKS 2         /* connections per sending thread */
+#define SP_LEAN_LINKS 4          /* most connections per sending thread */
+#define SP_LEAN_PIPELINE 16      /* requests per connection before another is used */
 #define SP_LEAN_MAX_HEADERS 8192 /* an answer's head longer than this is malformed */
 
 typedef struct lean_link {
@@ -478,8 +479,11 @@ static void link_read(sp_http_lean *l, lean_link *k, int64_t now)
         }
         ssize_t r = recv(k->fd, k->in + k->in_len, k->in_cap - k->in_len, 0);
         if (r > 0) {
+            size_t asked = k->in_cap - k->in_len;
             k->in_len += (size_t)r;
             k->got_bytes = true;
+            if ((size_t)r < asked)
+                break; /* all there was: poll says when more comes */
             continue;
         }
         if (r == 0)
@@ -598,7 +602,10 @@ bool sp_http_lean_send_many(sp_http_lean *l, sp_send_unit *units, size_t n)
     int64_t start = now_ms();
     int64_t deadline = l->cfg.request_timeout_ms > 0 ? start + l->cfg.request_timeout_ms
                                                       : INT64_MAX;
-    size_t links = n < SP_LEAN_LINKS ? n : SP_LEAN_LINKS;
+    /* Fewer, fuller pipelines cost fewer system calls; big groups spread. */
+    size_t links = (n + SP_LEAN_PIPELINE - 1) / SP_LEAN_PIPELINE;
+    if (links > SP_LEAN_LINKS)
+        links = SP_LEAN_LINKS;
     size_t share = n / links, extra = n % links, at = 0;
     for (size_t i = 0; i < SP_LEAN_LINKS; i++) {
         lean_link *k = &l->links[i];
