@@ -144,7 +144,7 @@ static void *accept_main(void *arg)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         pthread_mutex_lock(&s->mu);
         int n = s->connections;
-        if (n >= 256) {
+        if (n >= 1024) {
             pthread_mutex_unlock(&s->mu);
             close(fd);
             continue;

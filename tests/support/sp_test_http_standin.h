@@ -49,7 +49,7 @@ struct sp_standin {
     int fd;
     atomic_bool stop;
     pthread_t acceptor;
-    pthread_t conn_threads[256];
+    pthread_t conn_threads[1024];
 };
 
 /* Listen on 127.0.0.1:0 and start accepting. 0 or -1. */
