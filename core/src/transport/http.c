@@ -1,7 +1,9 @@
 /*
- * The libcurl transport: each sending thread owns a curl multi handle and up to
- * max_inflight easy handles, all reused for every request so that connections
- * stay open (keep-alive in the multi's connection cache). A send_many() call
+ * The libcurl transport (GET to a plain http:// address goes through the lean
+ * engine instead when it applies: http_lean.h): each sending thread owns a
+ * curl multi handle and up to max_inflight easy handles, all reused for every
+ * request so that connections stay open (keep-alive in the multi's connection
+ * cache). A send_many() call
  * runs its requests at once: over parallel connections for HTTP/1.1, and
  * multiplexed on one connection when the collector speaks HTTP/2
  * (CURLPIPE_MULTIPLEX; https, negotiated by ALPN).
