@@ -46,6 +46,7 @@ typedef struct lean_link {
     bool kept;               /* open since an earlier group */
     bool got_bytes;          /* some answer bytes arrived on this socket in this group */
     bool replayed;           /* the stale-connection replay was used in this group */
+    unsigned opens;          /* sockets opened so far: tells a new one from the old */
     int64_t connect_deadline; /* ms, monotonic */
     sp_send_unit *units;     /* its share of the group */
     size_t count, answered;
@@ -313,6 +314,7 @@ static void link_open(sp_http_lean *l, lean_link *k, int64_t now)
 {
     link_close(k);
     k->got_bytes = false;
+    k->opens++;
     if (!link_fill(l, k)) {
         link_fail(k, false, l, "out of memory building requests to %s port %s", l->host, l->port);
         return;
@@ -558,9 +560,11 @@ static void link_write(sp_http_lean *l, lean_link *k, int64_t now)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
-        /* Broken: answers that already arrived still count. */
+        /* Broken: answers that already arrived still count, and the read
+         * may already have failed, replayed or reopened the link. */
+        unsigned opens = k->opens;
         link_read(l, k, now);
-        if (k->fd >= 0 && k->answered < k->count && k->out_off < k->out_len) {
+        if (k->fd >= 0 && k->opens == opens && k->answered < k->count) {
             if (k->kept && !k->got_bytes && !k->replayed) {
                 k->replayed = true;
                 link_open(l, k, now);
