@@ -9,9 +9,13 @@
  * is outstanding while it is queued (fresh or waiting for a retry), held by a
  * sending thread, or held by a thread that reports it outside the lock (close,
  * an eviction), up to the return of its callback and the push of its result.
- * flush() waits until the oldest outstanding sequence number is above the last
+ * close() waits until the oldest outstanding sequence number is above the last
  * one accepted before the call, which stays exact when threads finish batches
- * out of order and when events are retried.
+ * out of order and when events are retried. flush() waits for less: until the
+ * oldest event that has not yet had one attempt end is above it; such an event
+ * is fresh in the queue, in its first attempt (a sending thread's
+ * first_attempt_min), or being reported by another thread (a holder). An event
+ * waiting for a retry has had its attempt and its will_retry report.
  *
  * Memory bound: the events held (queued plus in flight) never exceed
  * opt->queue_capacity events and opt->queue_max_bytes encoded bytes.
@@ -45,6 +49,7 @@ typedef struct sp_worker {
     pthread_t thread;
     bool started;          /* created and not joined yet */
     uint64_t inflight_min; /* oldest seq of the batch it holds; SP_NO_SEQ when none */
+    uint64_t first_attempt_min; /* oldest seq in it on its first attempt; SP_NO_SEQ when none */
     uint64_t rng;          /* jitter state, the thread's own */
     sp_strbuf request;     /* reused request body / URL buffer, the thread's own */
 } sp_worker;
@@ -146,6 +151,10 @@ static inline struct timespec sp_deadline_at_ms(int64_t mono_ms)
 
 /* emitter_flush.c: outstanding events (lock held). */
 uint64_t sp_emitter_outstanding_min(const snowplow_emitter *em);
+/* The oldest event that has not yet had an attempt end (lock held): what flush waits for. */
+uint64_t sp_emitter_unattempted_min(const snowplow_emitter *em);
+/* The lowest seq of the batch's records on their first attempt, SP_NO_SEQ if none. */
+uint64_t sp_batch_first_attempt_min(const sp_record_list *batch);
 void sp_emitter_hold(snowplow_emitter *em, sp_holder *h, uint64_t min_seq);
 void sp_emitter_unhold(snowplow_emitter *em, sp_holder *h);
 /* Wake whoever waits for completions or for room (lock held). */

@@ -106,6 +106,7 @@ static bool take_batch(sp_worker *w, sp_record_list *batch)
         return true;
     }
     w->inflight_min = min_seq;
+    w->first_attempt_min = sp_batch_first_attempt_min(batch);
     em->inflight_events += batch->count;
     em->inflight_bytes += sp_record_list_bytes(batch);
     sp_counter_sub(em, SNOWPLOW_COUNTER_QUEUED, batch->count);
@@ -269,6 +270,7 @@ static void complete_batch(sp_worker *w, outcome *out)
     em->inflight_events -= held;
     em->inflight_bytes -= held_bytes;
     w->inflight_min = SP_NO_SEQ;
+    w->first_attempt_min = SP_NO_SEQ;
     sp_counter_sub(em, SNOWPLOW_COUNTER_IN_FLIGHT, held);
     sp_emitter_wake_waiters(em);
     pthread_mutex_unlock(&em->lock);
