@@ -99,6 +99,44 @@ static void test_flush_skips_waiting_retries(void **state)
     stub_free(&s);
 }
 
+/* A callback on a sending thread must not wait: flush of another emitter from
+ * it is refused at once too (two emitters flushing each other would hang);
+ * flush_async is allowed. */
+typedef struct cross {
+    snowplow_emitter *other;
+    atomic_int flush_rc, async_rc, calls;
+} cross;
+
+static void flush_other(const snowplow_result *r, void *payload)
+{
+    (void)r;
+    cross *x = payload;
+    if (atomic_fetch_add(&x->calls, 1) > 0)
+        return;
+    atomic_store(&x->flush_rc, snowplow_emitter_flush(x->other, 5000));
+    atomic_store(&x->async_rc, snowplow_emitter_flush_async(x->other));
+}
+
+static void test_flush_of_another_emitter_in_callback(void **state)
+{
+    (void)state;
+    stub s;
+    stub_init(&s, 200);
+    cross x = {NULL, 1, 1, 0};
+    snowplow_emitter *other = stub_emitter(&s, th_options("127.0.0.1:9", NULL, NULL));
+    x.other = other;
+    snowplow_emitter_options *o = th_options("127.0.0.1:9", NULL, NULL);
+    snowplow_emitter_options_set_on_success(o, flush_other, &x);
+    snowplow_emitter *em = stub_emitter(&s, o);
+    assert_int_equal(th_enqueue(em, NULL, "cross"), 0);
+    assert_int_equal(snowplow_emitter_flush(em, -1), 0);
+    assert_int_equal(atomic_load(&x.flush_rc), SNOWPLOW_EDEADLK);
+    assert_int_equal(atomic_load(&x.async_rc), 0);
+    snowplow_emitter_free(em);
+    snowplow_emitter_free(other);
+    stub_free(&s);
+}
+
 /* The stub's Retry-After is honoured (a lower bound), like the collector's. */
 static void test_retry_after_from_transport(void **state)
 {
@@ -346,6 +384,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flush_returns_after_one_attempt),
         cmocka_unit_test(test_flush_skips_waiting_retries),
+        cmocka_unit_test(test_flush_of_another_emitter_in_callback),
         cmocka_unit_test(test_retry_after_from_transport),
         cmocka_unit_test(test_flush_async),
         cmocka_unit_test(test_close_with_retries_pending),

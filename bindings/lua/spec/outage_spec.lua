@@ -58,4 +58,29 @@ describe("flush during an outage", function()
     emitter:close(0)
     assert.are.equal(1, emitter:counter("failed")) -- "emitter closed"
   end)
+
+  it("lets a script ending in tracker:flush() exit, within the close bound", function()
+    -- The interpreter running this spec, and its module paths, run the script.
+    local p = io.popen("readlink /proc/$PPID/exe")
+    local lua = p:read("*l")
+    p:close()
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write(string.format([[
+local snowplow = require("snowplow")
+local tracker = snowplow.new_tracker("http://127.0.0.1:%d")
+tracker:track_struct_event("exit", "dead")
+tracker:flush()
+io.write("flushed\n")
+]], support.dead_port()))
+    f:close()
+    local cmd = string.format("LUA_PATH='%s' LUA_CPATH='%s' timeout 120 '%s' '%s'; echo \"status $?\"",
+      package.path, package.cpath, lua, script)
+    p = io.popen(cmd)
+    local out = p:read("*a")
+    p:close()
+    os.remove(script)
+    assert.truthy(out:find("flushed", 1, true), out)
+    assert.truthy(out:find("status 0", 1, true), out) -- 124 would be the timeout
+  end)
 end)

@@ -344,8 +344,8 @@ SNOWPLOW_API int snowplow_emitter_new(snowplow_emitter **out,
  * The official trackers: Python's flush sends the buffer once and returns (not
  * at all while a retry is pending), failures going back to the buffer; Ruby
  * 0.x and Lua send once and do not retry. Threads: any, but from inside a
- * callback of this emitter it returns SNOWPLOW_EDEADLK at once. Blocks at most
- * timeout_ms. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT, SNOWPLOW_EDEADLK,
+ * callback of any emitter it returns SNOWPLOW_EDEADLK at once (use
+ * snowplow_emitter_flush_async() there). Blocks at most timeout_ms. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT, SNOWPLOW_EDEADLK,
  * SNOWPLOW_ECLOSED.
  */
 SNOWPLOW_API int snowplow_emitter_flush(snowplow_emitter *emitter, int timeout_ms);

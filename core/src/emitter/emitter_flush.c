@@ -135,6 +135,13 @@ static int flush_until(snowplow_emitter *emitter, int timeout_ms, wait_goal goal
                             "%s: called from a callback of the same emitter, which would wait "
                             "for itself",
                             fn);
+    /* Another emitter's callback: its sending thread would stop meanwhile, and two
+     * emitters flushing each other from their callbacks would wait forever. */
+    if (sp_emitter_in_any_callback())
+        return sp_error_set(SNOWPLOW_EDEADLK,
+                            "%s: called from a callback of another emitter, whose thread "
+                            "must not wait (use snowplow_emitter_flush_async())",
+                            fn);
     pthread_mutex_lock(&emitter->lock);
     if (emitter->closing) {
         pthread_mutex_unlock(&emitter->lock);
