@@ -330,6 +330,31 @@ SNOWPLOW_API int snowplow_emitter_new(snowplow_emitter **out,
                                       snowplow_emitter_options *options);
 
 /**
+ * Queue an event that was built elsewhere: `payload_json` is one JSON object of
+ * payload fields (payload_data 1-0-4 names, e.g. {"e":"se","se_ca":"c",...}), as
+ * the official trackers' RedisEmitter writes it and snowplow-relay reads it from
+ * Redis. Values must be strings or numbers; a number is sent as the string of its
+ * JSON text as written ("dtm":1700000000000 -> "1700000000000", 7.5 -> "7.5").
+ * Empty strings are left out, as for tracked events. `e` is required. `eid` is
+ * kept when present (it must be a UUID), else a new one is generated. A `stm`
+ * field is ignored: stm is set at send time on every attempt, as usual. The
+ * event then goes through the emitter like a tracked one (queue, full policy,
+ * batching, retries, store, callbacks, counters).
+ * `eid_out`: NULL, or a buffer of SNOWPLOW_EID_SIZE bytes that receives the
+ * event's id on success (the callbacks' results carry the same id).
+ * Ownership: the text is copied; the caller keeps it. Threads: any; never does
+ * network I/O; waits only under SNOWPLOW_FULL_BLOCK.
+ * Errors: SNOWPLOW_EINVAL (NULL emitter or text, `eid` not a UUID),
+ * SNOWPLOW_EUTF8 (invalid UTF-8, or a \u escape of a lone surrogate),
+ * SNOWPLOW_EJSON (not JSON, not an object, a value that is an object, array,
+ * boolean or null, a field twice, a \u0000 in a name or value, an empty name),
+ * SNOWPLOW_EMISSING (no `e`), SNOWPLOW_ETOOBIG, SNOWPLOW_EFULL, SNOWPLOW_ECLOSED,
+ * SNOWPLOW_ENOMEM. On error nothing is queued.
+ */
+SNOWPLOW_API int snowplow_emitter_input_json(snowplow_emitter *emitter,
+                                             const char *payload_json, char *eid_out);
+
+/**
  * Wait until every event the emitter accepted before this call has had one
  * delivery attempt that ended: accepted by the collector, or failed and
  * reported (its callbacks returned and its result is in the result queue), or
@@ -345,8 +370,8 @@ SNOWPLOW_API int snowplow_emitter_new(snowplow_emitter **out,
  * at all while a retry is pending), failures going back to the buffer; Ruby
  * 0.x and Lua send once and do not retry. Threads: any, but from inside a
  * callback of any emitter it returns SNOWPLOW_EDEADLK at once (use
- * snowplow_emitter_flush_async() there). Blocks at most timeout_ms. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT, SNOWPLOW_EDEADLK,
- * SNOWPLOW_ECLOSED.
+ * snowplow_emitter_flush_async() there). Blocks at most timeout_ms.
+ * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT, SNOWPLOW_EDEADLK, SNOWPLOW_ECLOSED.
  */
 SNOWPLOW_API int snowplow_emitter_flush(snowplow_emitter *emitter, int timeout_ms);
 
