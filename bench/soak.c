@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <dirent.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -64,6 +65,11 @@ static void sleep_s(double s)
         return;
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL);
+}
+
+static void *nothing(void *arg)
+{
+    return arg;
 }
 
 static void die(const char *what)
@@ -113,6 +119,14 @@ static long rss_kb(void)
         fclose(f);
     }
     return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Bytes the allocator has handed out and not got back (glibc), in kB: tells a
+ * leak (it grows) from fragmentation or caches (RSS grows, this does not). */
+static long heap_in_use_kb(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return (long)((mi.uordblks + mi.hblkhd) / 1024);
 }
 
 static int thread_count(void)
@@ -255,12 +269,26 @@ int main(int argc, char **argv)
 {
     soak_options o = parse_args(argc, argv);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    reports rep = {calloc((size_t)o.events, 1), calloc((size_t)o.events, 1), 0, 0, o.events};
+    reports rep = {malloc((size_t)o.events), malloc((size_t)o.events), 0, 0, o.events};
     size_t max_samples = (size_t)(o.events / o.rate) * 4 + 3600;
-    double *ts = calloc(max_samples, sizeof *ts);
-    long *rss = calloc(max_samples, sizeof *rss);
-    if (!rep.final_sent || !rep.final_failed || !ts || !rss)
+    double *ts = malloc(max_samples * sizeof *ts);
+    long *rss = malloc(max_samples * sizeof *rss);
+    long *heap = malloc(max_samples * sizeof *heap);
+    if (!rep.final_sent || !rep.final_failed || !ts || !rss || !heap)
         die("out of memory");
+    /* Written now, so that the soak's own bookkeeping is resident from the start
+     * and the RSS slope measures the library, not these pages being touched. */
+    memset((void *)rep.final_sent, 0, (size_t)o.events);
+    memset((void *)rep.final_failed, 0, (size_t)o.events);
+    memset(ts, 0, max_samples * sizeof *ts);
+    memset(rss, 0, max_samples * sizeof *rss);
+    memset(heap, 0, max_samples * sizeof *heap);
+    /* A first thread created and joined, so that a sanitizer runtime's own helper
+     * thread (TSan starts one then) exists before the count. */
+    pthread_t first;
+    if (pthread_create(&first, NULL, nothing, NULL) == 0)
+        pthread_join(first, NULL);
+    sleep_s(0.1);
     int threads_before = thread_count(), fds_before = fd_count();
 
     snowplow_emitter *em = NULL;
@@ -288,20 +316,21 @@ int main(int argc, char **argv)
             sleep_s(due - t);
         if (t >= next_sample && samples < max_samples) {
             ts[samples] = t - start;
+            heap[samples] = heap_in_use_kb();
             rss[samples++] = rss_kb();
             next_sample += 1.0;
         }
         if (t >= next_print) {
             next_print += 10;
             fprintf(stderr, "%6.0f s  tracked %ld  sent %llu  failed %llu  dropped %llu  "
-                            "retried %llu  queued %llu  rss %ld kB\n",
+                            "retried %llu  queued %llu  rss %ld kB  heap %ld kB\n",
                     t - start, i + 1,
                     (unsigned long long)snowplow_emitter_counter(em, SNOWPLOW_COUNTER_SENT),
                     (unsigned long long)snowplow_emitter_counter(em, SNOWPLOW_COUNTER_FAILED),
                     (unsigned long long)snowplow_emitter_counter(em, SNOWPLOW_COUNTER_DROPPED),
                     (unsigned long long)snowplow_emitter_counter(em, SNOWPLOW_COUNTER_RETRIED),
                     (unsigned long long)snowplow_emitter_counter(em, SNOWPLOW_COUNTER_QUEUED),
-                    rss_kb());
+                    rss_kb(), heap_in_use_kb());
         }
     }
     double tracking_s = now_s() - start;
@@ -353,6 +382,7 @@ int main(int argc, char **argv)
     }
     size_t warm = samples / 5; /* the first fifth is warm-up */
     double slope = slope_kb_per_min(ts, rss, warm, samples);
+    double heap_slope = slope_kb_per_min(ts, heap, warm, samples);
     long rss_warm = samples > warm ? rss[warm] : 0, rss_last = samples ? rss[samples - 1] : 0,
          rss_peak = 0;
     for (size_t k = 0; k < samples; k++)
@@ -394,11 +424,15 @@ int main(int argc, char **argv)
              "\"retry_reports\": %llu, \"no_report\": %ld, \"sent_missing\": %ld, "
              "\"failed_but_arrived\": %ld, \"duplicates\": %ld, \"rss_kb_after_warmup\": %ld, "
              "\"rss_kb_last\": %ld, \"rss_kb_peak\": %ld, \"rss_slope_kb_per_min\": %.1f, "
+             "\"heap_kb_after_warmup\": %ld, \"heap_kb_last\": %ld, "
+             "\"heap_slope_kb_per_min\": %.1f, "
              "\"threads_before\": %d, \"threads_after\": %d, \"fds_before\": %d, "
              "\"fds_after\": %d, \"stand_in\": %s, \"ok\": %s}\n",
              o.events, o.rate, tracking_s, flush_rc, flush_s, close_rc, close_s, c[0], c[1],
              c[2], c[3], c[4], (unsigned long long)rep.retry_reports, no_report, sent_missing,
-             failed_arrived, duplicates, rss_warm, rss_last, rss_peak, slope, threads_before,
+             failed_arrived, duplicates, rss_warm, rss_last, rss_peak, slope,
+             samples > warm ? heap[warm] : 0, samples ? heap[samples - 1] : 0, heap_slope,
+             threads_before,
              threads_after, fds_before, fds_after, stats.data, ok ? "true" : "false");
     fputs(summary, stdout);
     if (o.json) {
@@ -414,6 +448,7 @@ int main(int argc, char **argv)
     free((void *)rep.final_failed);
     free(ts);
     free(rss);
+    free(heap);
     curl_global_cleanup();
     return ok ? 0 : 1;
 }
