@@ -67,6 +67,16 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
+/* Zero `n` bytes and make every page of them resident now. Through a volatile
+ * pointer: the compiler turns malloc + memset(0) into calloc, whose pages would
+ * only be touched later, one by one, as the soak writes them. */
+static void resident(void *p, size_t n)
+{
+    volatile unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        c[i] = 0;
+}
+
 static void *nothing(void *arg)
 {
     return arg;
@@ -278,11 +288,11 @@ int main(int argc, char **argv)
         die("out of memory");
     /* Written now, so that the soak's own bookkeeping is resident from the start
      * and the RSS slope measures the library, not these pages being touched. */
-    memset((void *)rep.final_sent, 0, (size_t)o.events);
-    memset((void *)rep.final_failed, 0, (size_t)o.events);
-    memset(ts, 0, max_samples * sizeof *ts);
-    memset(rss, 0, max_samples * sizeof *rss);
-    memset(heap, 0, max_samples * sizeof *heap);
+    resident((void *)rep.final_sent, (size_t)o.events);
+    resident((void *)rep.final_failed, (size_t)o.events);
+    resident(ts, max_samples * sizeof *ts);
+    resident(rss, max_samples * sizeof *rss);
+    resident(heap, max_samples * sizeof *heap);
     /* A first thread created and joined, so that a sanitizer runtime's own helper
      * thread (TSan starts one then) exists before the count. */
     pthread_t first;
