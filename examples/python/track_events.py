@@ -31,7 +31,7 @@ def main(collector):
         "order-7", 25.5, currency="EUR",
         items=[{"sku": "sku-1", "price": 12.75, "quantity": 2, "name": "Mug"}])
 
-    tracker.flush()  # returns once everything was delivered (or failed for good)
+    tracker.flush()  # returns once every event had one attempt (sent, or failed and reported)
     print("stats", emitter.stats())
 
 

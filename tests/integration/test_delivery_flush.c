@@ -19,15 +19,18 @@ static uint64_t counter(snowplow_emitter *em, snowplow_counter c)
     return snowplow_emitter_counter(em, c);
 }
 
-/* An event waiting for its retry is outstanding: a short flush times out, a
- * patient one returns once the retry succeeded. */
-static void test_flush_waits_through_retries(void **state)
+/* flush() waits for one attempt per event, not for its retries: it times out
+ * while the first attempt is under way, then returns once that attempt failed
+ * and was reported with will_retry set; the event stays queued and goes out on
+ * its retry (sp_emitter_drain() waits for that). */
+static void test_flush_returns_after_one_attempt(void **state)
 {
     (void)state;
     stub s;
     stub_init(&s, 200);
     s.fail_first = 3;
     s.fail_status = 503;
+    snprintf(s.hold_label, sizeof s.hold_label, "retried");
     th_recorder ok, failed;
     th_recorder_init(&ok);
     th_recorder_init(&failed);
@@ -36,10 +39,16 @@ static void test_flush_waits_through_retries(void **state)
     snowplow_emitter *em = stub_emitter(&s, o);
     char eid[37];
     assert_int_equal(th_enqueue(em, eid, "retried"), 0);
-    assert_int_equal(th_wait_counter(em, SNOWPLOW_COUNTER_RETRIED, 1, 60000), 0);
+    stub_wait_holding(&s, 1);
     assert_int_equal(snowplow_emitter_flush(em, 20), SNOWPLOW_ETIMEOUT);
+    assert_non_null(strstr(snowplow_error_last(), "had had a delivery attempt"));
+    stub_release(&s);
     assert_int_equal(snowplow_emitter_flush(em, -1), 0);
-    /* Exact: flush returned after the success and its callback. */
+    /* Exact: the failed attempt and its will_retry report are done; nothing sent. */
+    assert_true(th_recorded_events_retry(&failed, 1) >= 1); /* (a retry may follow soon) */
+    assert_int_equal(counter(em, SNOWPLOW_COUNTER_SENT), 0);
+    assert_true(counter(em, SNOWPLOW_COUNTER_QUEUED) + counter(em, SNOWPLOW_COUNTER_IN_FLIGHT) == 1);
+    assert_int_equal(sp_emitter_drain(em, -1), 0);
     assert_int_equal(counter(em, SNOWPLOW_COUNTER_SENT), 1);
     assert_int_equal(counter(em, SNOWPLOW_COUNTER_RETRIED), 3);
     assert_int_equal(ok.events, 1);
@@ -51,9 +60,80 @@ static void test_flush_waits_through_retries(void **state)
     for (size_t i = 0; i < 4; i++)
         assert_non_null(strstr(s.texts[i], eid));
     assert_true(strstr(s.texts[0], "\"stm\":\"") != NULL);
+    /* A flush with only retries pending returns at once: they had their attempt. */
+    assert_int_equal(snowplow_emitter_flush(em, 0), 0);
     snowplow_emitter_free(em);
     th_recorder_free(&ok);
     th_recorder_free(&failed);
+    stub_free(&s);
+}
+
+/* Events tracked after a failure are held by flush until their own first
+ * attempt, while the older event waiting for its (long) retry is not. */
+static void test_flush_skips_waiting_retries(void **state)
+{
+    (void)state;
+    stub s;
+    stub_init(&s, 200);
+    s.fail_first = 1;
+    s.fail_status = 500;
+    th_recorder ok;
+    th_recorder_init(&ok);
+    snowplow_emitter_options *o = th_options("127.0.0.1:9", &ok, NULL);
+    assert_int_equal(snowplow_emitter_options_set_retry(o, 60000, 60000, 0), 0);
+    snowplow_emitter *em = stub_emitter(&s, o);
+    assert_int_equal(th_enqueue(em, NULL, "first"), 0);
+    assert_int_equal(snowplow_emitter_flush(em, -1), 0); /* one failed attempt */
+    assert_int_equal(counter(em, SNOWPLOW_COUNTER_RETRIED), 1);
+    char eids[3][37];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(th_enqueue(em, eids[i], "later"), 0);
+    assert_int_equal(snowplow_emitter_flush(em, -1), 0);
+    assert_int_equal(ok.events, 3); /* every later event, sent and reported */
+    for (int i = 0; i < 3; i++)
+        assert_true(th_recorded_eid(&ok, eids[i]));
+    assert_int_equal(counter(em, SNOWPLOW_COUNTER_QUEUED), 1); /* the first, waiting */
+    assert_int_equal(stub_requests(&s), 2);
+    snowplow_emitter_free(em);
+    th_recorder_free(&ok);
+    stub_free(&s);
+}
+
+/* A callback on a sending thread must not wait: flush of another emitter from
+ * it is refused at once too (two emitters flushing each other would hang);
+ * flush_async is allowed. */
+typedef struct cross {
+    snowplow_emitter *other;
+    atomic_int flush_rc, async_rc, calls;
+} cross;
+
+static void flush_other(const snowplow_result *r, void *payload)
+{
+    (void)r;
+    cross *x = payload;
+    if (atomic_fetch_add(&x->calls, 1) > 0)
+        return;
+    atomic_store(&x->flush_rc, snowplow_emitter_flush(x->other, 5000));
+    atomic_store(&x->async_rc, snowplow_emitter_flush_async(x->other));
+}
+
+static void test_flush_of_another_emitter_in_callback(void **state)
+{
+    (void)state;
+    stub s;
+    stub_init(&s, 200);
+    cross x = {NULL, 1, 1, 0};
+    snowplow_emitter *other = stub_emitter(&s, th_options("127.0.0.1:9", NULL, NULL));
+    x.other = other;
+    snowplow_emitter_options *o = th_options("127.0.0.1:9", NULL, NULL);
+    snowplow_emitter_options_set_on_success(o, flush_other, &x);
+    snowplow_emitter *em = stub_emitter(&s, o);
+    assert_int_equal(th_enqueue(em, NULL, "cross"), 0);
+    assert_int_equal(snowplow_emitter_flush(em, -1), 0);
+    assert_int_equal(atomic_load(&x.flush_rc), SNOWPLOW_EDEADLK);
+    assert_int_equal(atomic_load(&x.async_rc), 0);
+    snowplow_emitter_free(em);
+    snowplow_emitter_free(other);
     stub_free(&s);
 }
 
@@ -70,7 +150,7 @@ static void test_retry_after_from_transport(void **state)
     assert_int_equal(snowplow_emitter_options_set_retry(o, 5, 10000, 0), 0);
     snowplow_emitter *em = stub_emitter(&s, o);
     assert_int_equal(th_enqueue(em, NULL, "retry-after"), 0);
-    assert_int_equal(snowplow_emitter_flush(em, -1), 0);
+    assert_int_equal(sp_emitter_drain(em, -1), 0);
     assert_int_equal(stub_requests(&s), 2);
     assert_true(s.times[1] - s.times[0] >= 390);
     snowplow_emitter_free(em);
@@ -104,6 +184,8 @@ static void test_flush_async(void **state)
     assert_int_equal(snowplow_emitter_flush_async(em), 0);
     stub_wait_requests(&s, 1);
     assert_int_equal(th_wait_counter(em, SNOWPLOW_COUNTER_SENT, 3, 60000), 0);
+    /* SENT counts before the callback runs; flush returns after it returned. */
+    assert_int_equal(snowplow_emitter_flush(em, 60000), 0);
     assert_int_equal(atomic_load(&async_rc_in_callback), 0);
     /* Later events linger again. */
     assert_int_equal(th_enqueue(em, NULL, "later"), 0);
@@ -196,8 +278,8 @@ static void test_result_queue(void **state)
     char eids[2][37];
     for (int i = 0; i < 2; i++)
         assert_int_equal(th_enqueue(em, eids[i], "results"), 0);
-    assert_int_equal(snowplow_emitter_flush(em, -1), 0);
-    /* After flush every result is there: a retry report, then two successes. */
+    assert_int_equal(sp_emitter_drain(em, -1), 0);
+    /* After the drain every result is there: a retry report, then two successes. */
     assert_int_equal(counter(em, SNOWPLOW_COUNTER_RESULTS), 3);
     assert_true(fd_readable(fd));
     assert_int_equal(snowplow_emitter_next_result(&r, em, 0), 0);
@@ -302,7 +384,9 @@ static void test_result_queue_not_configured(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_flush_waits_through_retries),
+        cmocka_unit_test(test_flush_returns_after_one_attempt),
+        cmocka_unit_test(test_flush_skips_waiting_retries),
+        cmocka_unit_test(test_flush_of_another_emitter_in_callback),
         cmocka_unit_test(test_retry_after_from_transport),
         cmocka_unit_test(test_flush_async),
         cmocka_unit_test(test_close_with_retries_pending),

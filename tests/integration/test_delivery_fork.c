@@ -256,7 +256,7 @@ static void test_fork_while_busy(void **state)
         atomic_store(&b[i].stop, 1);
         pthread_join(threads[i], NULL);
     }
-    assert_int_equal(snowplow_emitter_flush(em, 120000), 0);
+    assert_int_equal(sp_emitter_drain(em, 120000), 0);
     uint64_t tracked = snowplow_emitter_counter(em, SNOWPLOW_COUNTER_TRACKED);
     assert_int_equal(tracked, (uint64_t)(b[0].tracked + b[1].tracked) +
                                   snowplow_emitter_counter(em, SNOWPLOW_COUNTER_DROPPED));

@@ -105,7 +105,7 @@ static void test_load_with_every_tenth_request_failing(void **state)
         errors += producers[i].errors;
     }
     assert_int_equal(errors, 0);
-    assert_int_equal(snowplow_emitter_flush(em, 240000), 0);
+    assert_int_equal(sp_emitter_drain(em, 240000), 0);
 
     uint64_t tracked = snowplow_emitter_counter(em, SNOWPLOW_COUNTER_TRACKED);
     uint64_t sent = snowplow_emitter_counter(em, SNOWPLOW_COUNTER_SENT);

@@ -104,7 +104,7 @@ static void test_outage_keeps_memory_flat(void **state)
 
     /* The collector recovers: what was kept goes out. */
     assert_int_equal(sp_test_collector_fault(c, "{\"status\":200}"), 0);
-    assert_int_equal(snowplow_tracker_flush(tracker, 120000), 0);
+    assert_int_equal(sp_emitter_drain(em, 120000), 0);
     uint64_t tracked = snowplow_emitter_counter(em, SNOWPLOW_COUNTER_TRACKED);
     uint64_t sent = snowplow_emitter_counter(em, SNOWPLOW_COUNTER_SENT);
     uint64_t dropped = snowplow_emitter_counter(em, SNOWPLOW_COUNTER_DROPPED);

@@ -71,7 +71,7 @@ static void run_status_failure(sp_test_collector *c, snowplow_method method, con
     char eids[12][37];
     for (int i = 0; i < 12; i++)
         assert_int_equal(th_enqueue(em, eids[i], "fails"), 0);
-    assert_int_equal(snowplow_emitter_flush(em, 60000), 0);
+    assert_int_equal(sp_emitter_drain(em, 60000), 0);
     assert_int_equal(ok.count, 0);
     keep_final(&all_failed, &failed);
     check_failed(&failed, eids, 12, status, reason);
@@ -135,7 +135,7 @@ static void test_dead_port(void **state)
     char eids[3][37];
     for (int i = 0; i < 3; i++)
         assert_int_equal(th_enqueue(em, eids[i], "dead"), 0);
-    assert_int_equal(snowplow_emitter_flush(em, 30000), 0);
+    assert_int_equal(sp_emitter_drain(em, 30000), 0);
     th_recorder final;
     keep_final(&failed, &final);
     check_failed(&final, eids, 3, 0, NULL);

@@ -12,7 +12,8 @@ listens on 127.0.0.1 (free ports) with:
         "X-Test-Proxy: 1" to what it forwards, so the collector shows it;
 the TLS fronts relay the decrypted bytes to the collector (--upstream port).
 Writes --ready (JSON: ports and file paths) atomically once listening; SIGTERM
-stops it. Used by tests/integration/test_emitter_network.c and binding tests.
+stops it, and it ends by itself after --lifetime seconds (default 900). Used by
+tests/integration/test_emitter_network.c and binding tests.
 """
 import argparse
 import base64
@@ -182,6 +183,8 @@ def main():
     ap.add_argument("--upstream", type=int, required=True, help="the collector's port")
     ap.add_argument("--dir", required=True, help="folder for the certificates")
     ap.add_argument("--ready", required=True, help="JSON written here once listening")
+    ap.add_argument("--lifetime", type=float, default=900,
+                    help="seconds after which it exits anyway (a crashed test leaves nothing)")
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     d = os.path.abspath(a.dir)
@@ -215,7 +218,7 @@ def main():
     with open(tmp, "w") as f:
         json.dump(info, f)
     os.rename(tmp, a.ready)
-    threading.Event().wait()
+    threading.Event().wait(a.lifetime)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,8 @@ describe("callbacks", function()
       options({ max_attempts = 2, retry_base_delay_ms = 10 }))
     local tracker = snowplow.new_tracker(emitter)
     track_n(tracker, 3, "five-hundred")
+    -- flush waits for one attempt per event; the second (last) comes on its own
+    wait_for(function() return emitter:counter("failed") == 3 end)
     assert.is_true(tracker:flush(60000))
     collector:clear_fault()
     local final, retried = {}, 0
@@ -188,7 +190,8 @@ describe("callbacks", function()
     local dropped = emitter:counter("dropped")
     assert.are.equal(refused, dropped)
     assert.is_true(dropped >= 30 - 5 - 2)
-    collector:reset() -- lets the hanging request go
+    collector:reset() -- lets the hanging request go (it may fail and be retried)
+    wait_for(function() return emitter:counter("sent") + dropped == 30 end)
     assert.is_true(tracker:flush(60000))
     local full = 0
     for _, r in ipairs(results) do

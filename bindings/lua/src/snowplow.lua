@@ -455,8 +455,9 @@ function Emitter:fd()
   return core.emitter_result_fd(self.native)
 end
 
---- Wait until every event tracked before is delivered or failed for good
--- (at most timeout_ms, nil: no limit), then run the waiting callbacks.
+--- Wait until every event tracked before has had one delivery attempt (sent,
+-- or failed and reported; events to be retried stay queued and do not hold
+-- it), at most timeout_ms (nil: no limit), then run the waiting callbacks.
 -- Returns true when everything was done in time.
 function Emitter:flush(timeout_ms)
   local rc = core.emitter_flush(self.native, check_integer(timeout_ms, "flush", "timeout_ms", true) or -1)

@@ -387,9 +387,10 @@ class Emitter:
             self._life.release()
 
     def sync_flush(self, timeout=None):
-        """Wait until every event tracked before the call was delivered or failed
-        for good and its callbacks ran, at most `timeout` seconds (None: no
-        limit). True when all done; False on timeout, or when called from a
+        """Wait until every event tracked before the call has had one delivery
+        attempt (sent, or failed and reported; events to be retried stay queued
+        and do not hold it) and its callbacks ran, at most `timeout` seconds
+        (None: no limit). True when all done; False on timeout, or when called from a
         callback (then it only starts an asynchronous flush)."""
         if on_dispatcher_thread():
             self.flush()

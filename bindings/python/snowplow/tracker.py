@@ -315,7 +315,8 @@ class Tracker(metaclass=_TrackerType):
 
     def flush(self, is_async=False, timeout=None):
         """Flush every emitter. Blocking (the default): returns when every event
-        tracked before was delivered or failed for good and its callbacks ran,
+        tracked before has had one delivery attempt (sent, or failed and
+        reported; retries do not hold it) and its callbacks ran,
         or after `timeout` seconds (None: no limit). From inside a callback it
         flushes asynchronously instead (see emitters). is_async=True: ask the
         emitters to send now and return at once. Returns the tracker, as

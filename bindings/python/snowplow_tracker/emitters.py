@@ -23,7 +23,9 @@ set_flush_timer(timeout, flush_now=False) and cancel_flush_timer().
 As in 0.7.0 and 0.8 a failed request is not retried: it is reported once
 through on_failure, and the caller decides (re-track from there).
 Keyword-only extensions: retries=True (the engine's retries with backoff, 1.x's
-rules, capped at max_retry_delay_seconds; custom_retry_codes), body_limit
+rules, capped at max_retry_delay_seconds; custom_retry_codes; a flush waits for
+one attempt per event, and a later flush or the close reports how retries
+ended), body_limit
 (largest POST body; default none), buffer_capacity (events that may wait;
 default 10000), store_path (SQLite store), request_timeout (seconds).
 """
@@ -264,7 +266,8 @@ class Emitter(_emitters.Emitter):
                 try:
                     ok = _c.result_get_kind(result) == _c.RESULT_SENT
                     # With retries=True a failed attempt that will be retried
-                    # is not a loss: the flush waited for its outcome.
+                    # is not a loss: a later flush (or the close) reports how
+                    # its retries ended.
                     if not ok and _c.result_will_retry(result):
                         continue
                     count = _c.result_event_count(result)

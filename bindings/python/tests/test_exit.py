@@ -111,3 +111,17 @@ def test_fork_child_uses_its_own_emitter(collector):
     urls = sorted(r["event"]["url"] for r in collector.good("?fields=url"))
     assert urls == ["http://e.com/before-fork", "http://e.com/child",
                     "http://e.com/parent-after-fork"]
+
+
+def test_script_ending_in_flush_exits_with_collector_down(dead_url):
+    """The issue's case: a script whose last call is tracker.flush(), with nothing
+    listening, returns from flush after one attempt and exits (within the
+    at-exit bound; run_python's timeout only guards against a hang)."""
+    proc = run_python(
+        "from snowplow import Emitter, Tracker, StructuredEvent\n"
+        "t = Tracker('ns', Emitter(%r))\n"
+        "t.track(StructuredEvent('exit', 'flush'))\n"
+        "t.flush()\n"
+        "print('flushed', flush=True)\n" % dead_url)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "flushed"

@@ -81,4 +81,19 @@ class TestExit < Minitest::Test
     out, = run_child(script, collector.endpoint)
     assert_equal "sent 1\nclosed true\n", out
   end
+
+  # The issue's case: a script whose last call is a blocking tracker.flush,
+  # with nothing listening, returns from it after one attempt and exits
+  # (run_child's timeout only guards against a hang).
+  def test_script_ending_in_flush_exits_with_collector_down
+    script = <<~RUBY
+      require "snowplow"
+      tracker = Snowplow::Tracker.new(Snowplow::Emitter.new("127.0.0.1:\#{ARGV[0]}", method: "post"))
+      tracker.track_struct_event("exit", "flush")
+      tracker.flush
+      puts "flushed"
+    RUBY
+    out, = run_child(script, CollectorHelper.dead_port)
+    assert_equal "flushed", out.strip
+  end
 end

@@ -402,10 +402,22 @@ SNOWPLOW_API int snowplow_emitter_input_json(snowplow_emitter *emitter,
                                              const char *payload_json, char *eid_out);
 
 /**
- * Wait until every event the emitter accepted before this call has been sent or
- * has failed for good, and its callbacks have returned, or until timeout_ms passes
- * (negative = no limit). Threads: any, but from inside a callback of this emitter
- * it returns SNOWPLOW_EDEADLK at once. Blocks at most timeout_ms.
+ * Wait until every event the emitter accepted before this call has had one
+ * delivery attempt that ended: accepted by the collector, or failed and
+ * reported (its callbacks returned and its result is in the result queue), or
+ * until timeout_ms passes (negative = no limit). Events whose attempt failed and
+ * that will be retried (reported with will_retry 1) stay queued, or in the
+ * persistent store, for their retries and do not hold the flush, nor does an
+ * event that already had an attempt before the call and waits for its retry: a
+ * flush during a collector outage returns after one attempt per event, and the
+ * retries deliver the events later. Partial batches are sent without lingering
+ * meanwhile; retry backoff and Retry-After are kept. (To wait for delivery
+ * itself, close the emitter with a timeout, or watch the counters.)
+ * The official trackers: Python's flush sends the buffer once and returns (not
+ * at all while a retry is pending), failures going back to the buffer; Ruby
+ * 0.x and Lua send once and do not retry. Threads: any, but from inside a
+ * callback of any emitter it returns SNOWPLOW_EDEADLK at once (use
+ * snowplow_emitter_flush_async() there). Blocks at most timeout_ms.
  * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT, SNOWPLOW_EDEADLK, SNOWPLOW_ECLOSED.
  */
 SNOWPLOW_API int snowplow_emitter_flush(snowplow_emitter *emitter, int timeout_ms);
@@ -453,8 +465,9 @@ SNOWPLOW_API int snowplow_emitter_wake_results(snowplow_emitter *emitter);
 SNOWPLOW_API int snowplow_emitter_result_fd(const snowplow_emitter *emitter);
 
 /**
- * Flush for at most timeout_ms, then stop the threads. Events still unsent are
- * reported through on_failure (will_retry 0). Later tracks fail with
+ * Wait for at most timeout_ms until every event is sent or failed for good
+ * (retries included, unlike snowplow_emitter_flush()), then stop the threads.
+ * Events still unsent are reported through on_failure (will_retry 0). Later tracks fail with
  * SNOWPLOW_ECLOSED. Idempotent. Threads: any; from inside a callback of this
  * emitter it returns SNOWPLOW_EDEADLK. Blocks at most about timeout_ms plus one
  * request timeout. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ETIMEOUT (events were

@@ -140,8 +140,11 @@ SNOWPLOW_API int snowplow_tracker_track(char *eid_out, snowplow_tracker *tracker
                                         const snowplow_event *event);
 
 /**
- * Flush every emitter of the tracker; see snowplow_emitter_flush(). The timeout
- * applies to the whole call. Errors: as snowplow_emitter_flush().
+ * Flush every emitter of the tracker; see snowplow_emitter_flush(): returns once
+ * every event tracked before the call has had one delivery attempt that ended
+ * (sent, or failed and reported); events waiting for a retry do not hold it, so
+ * it returns during a collector outage. The timeout applies to the whole call.
+ * Errors: as snowplow_emitter_flush().
  */
 SNOWPLOW_API int snowplow_tracker_flush(snowplow_tracker *tracker, int timeout_ms);
 

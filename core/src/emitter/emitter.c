@@ -150,6 +150,7 @@ static snowplow_emitter *alloc_emitter(snowplow_emitter_options *options)
     for (int i = 0; i < em->worker_count; i++) {
         em->workers[i].em = em;
         em->workers[i].inflight_min = SP_NO_SEQ;
+        em->workers[i].first_attempt_min = SP_NO_SEQ;
         em->workers[i].rng = seed + 0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1);
     }
     return em;

@@ -2,8 +2,9 @@
 #include <errno.h>
 
 #include "emitter/emitter_impl.h"
-#include "emitter/emitter_report.h"
 #include "emitter/emitter_flush.h"
+#include "emitter/emitter_internal.h"
+#include "emitter/emitter_report.h"
 #include "emitter/emitter_store.h"
 #include "util/error.h"
 #include "util/text.h"
@@ -17,6 +18,27 @@ uint64_t sp_emitter_outstanding_min(const snowplow_emitter *em)
     for (const sp_holder *h = em->holders; h; h = h->next)
         if (h->min_seq < min)
             min = h->min_seq;
+    return min;
+}
+
+uint64_t sp_emitter_unattempted_min(const snowplow_emitter *em)
+{
+    uint64_t min = sp_queue_fresh_min_seq(&em->queue);
+    for (int i = 0; i < em->worker_count; i++)
+        if (em->workers[i].first_attempt_min < min)
+            min = em->workers[i].first_attempt_min;
+    for (const sp_holder *h = em->holders; h; h = h->next)
+        if (h->min_seq < min)
+            min = h->min_seq;
+    return min;
+}
+
+uint64_t sp_batch_first_attempt_min(const sp_record_list *batch)
+{
+    uint64_t min = SP_NO_SEQ;
+    for (const sp_record *r = batch->head; r; r = r->next)
+        if (r->last_stm == 0 && r->seq < min) /* never sent by this process */
+            min = r->seq;
     return min;
 }
 
@@ -49,15 +71,27 @@ void sp_emitter_wake_waiters(snowplow_emitter *em)
         pthread_cond_broadcast(&em->cv_room);
 }
 
+/* What a wait waits for (see emitter_impl.h). */
+typedef enum wait_goal {
+    WAIT_ATTEMPTED, /* flush: every event has had one attempt end (and reported) */
+    WAIT_COMPLETED  /* close: every event is sent or failed for good */
+} wait_goal;
+
+static uint64_t wait_min(const snowplow_emitter *em, wait_goal goal)
+{
+    return goal == WAIT_ATTEMPTED ? sp_emitter_unattempted_min(em)
+                                  : sp_emitter_outstanding_min(em);
+}
+
 /*
- * With the lock held: wait until every event up to `target` has completed, or
- * timeout_ms (negative = no limit) passes. Meanwhile the sending threads send
+ * With the lock held: wait until every event up to `target` has reached `goal`,
+ * or timeout_ms (negative = no limit) passes. Meanwhile the sending threads send
  * partial batches at once (retries still wait for their time). 0 or
  * SNOWPLOW_ETIMEOUT.
  */
-static int wait_completed(snowplow_emitter *em, uint64_t target, int timeout_ms)
+static int wait_for(snowplow_emitter *em, uint64_t target, int timeout_ms, wait_goal goal)
 {
-    if (sp_emitter_outstanding_min(em) > target)
+    if (wait_min(em, goal) > target)
         return 0;
     struct timespec deadline = sp_deadline_after_ms(timeout_ms < 0 ? 0 : timeout_ms);
     int rc = 0;
@@ -65,7 +99,7 @@ static int wait_completed(snowplow_emitter *em, uint64_t target, int timeout_ms)
     em->done_waiters++;
     pthread_cond_broadcast(&em->cv_fill);
     pthread_cond_broadcast(&em->cv_work);
-    while (sp_emitter_outstanding_min(em) <= target) {
+    while (wait_min(em, goal) <= target) {
         if (em->stop) { /* the process is exiting: nothing more will be sent */
             rc = SNOWPLOW_ETIMEOUT;
             break;
@@ -73,7 +107,7 @@ static int wait_completed(snowplow_emitter *em, uint64_t target, int timeout_ms)
         if (timeout_ms < 0) {
             pthread_cond_wait(&em->cv_done, &em->lock);
         } else if (pthread_cond_timedwait(&em->cv_done, &em->lock, &deadline) == ETIMEDOUT &&
-                   sp_emitter_outstanding_min(em) <= target) {
+                   wait_min(em, goal) <= target) {
             rc = SNOWPLOW_ETIMEOUT;
             break;
         }
@@ -90,9 +124,10 @@ static int refuse_closed(const snowplow_emitter *em, const char *fn)
     return sp_error_set(SNOWPLOW_ECLOSED, "%s: emitter: closed", fn);
 }
 
-int snowplow_emitter_flush(snowplow_emitter *emitter, int timeout_ms)
+/* flush() and drain(): the checks, then the wait for `goal`. */
+static int flush_until(snowplow_emitter *emitter, int timeout_ms, wait_goal goal,
+                       const char *fn)
 {
-    static const char fn[] = "snowplow_emitter_flush";
     if (!emitter)
         return sp_error_set(SNOWPLOW_EINVAL, "%s: emitter: NULL", fn);
     if (atomic_load(&emitter->forked))
@@ -102,18 +137,36 @@ int snowplow_emitter_flush(snowplow_emitter *emitter, int timeout_ms)
                             "%s: called from a callback of the same emitter, which would wait "
                             "for itself",
                             fn);
+    /* Another emitter's callback: its sending thread would stop meanwhile, and two
+     * emitters flushing each other from their callbacks would wait forever. */
+    if (sp_emitter_in_any_callback())
+        return sp_error_set(SNOWPLOW_EDEADLK,
+                            "%s: called from a callback of another emitter, whose thread "
+                            "must not wait (use snowplow_emitter_flush_async())",
+                            fn);
     pthread_mutex_lock(&emitter->lock);
     if (emitter->closing) {
         pthread_mutex_unlock(&emitter->lock);
         return refuse_closed(emitter, fn);
     }
-    int rc = wait_completed(emitter, emitter->last_seq, timeout_ms);
+    int rc = wait_for(emitter, emitter->last_seq, timeout_ms, goal);
     pthread_mutex_unlock(&emitter->lock);
     if (rc < 0)
-        return sp_error_set(rc, "%s: timeout_ms: %d ms passed before every event was sent or "
-                                "failed",
-                            fn, timeout_ms);
+        return sp_error_set(rc, "%s: timeout_ms: %d ms passed before every event %s", fn,
+                            timeout_ms,
+                            goal == WAIT_ATTEMPTED ? "had had a delivery attempt"
+                                                   : "was sent or failed for good");
     return 0;
+}
+
+int snowplow_emitter_flush(snowplow_emitter *emitter, int timeout_ms)
+{
+    return flush_until(emitter, timeout_ms, WAIT_ATTEMPTED, "snowplow_emitter_flush");
+}
+
+int sp_emitter_drain(snowplow_emitter *emitter, int timeout_ms)
+{
+    return flush_until(emitter, timeout_ms, WAIT_COMPLETED, "sp_emitter_drain");
 }
 
 int snowplow_emitter_flush_async(snowplow_emitter *emitter)
@@ -219,7 +272,7 @@ int sp_emitter_close_core(snowplow_emitter *em, int timeout_ms)
     atomic_store(&em->closing_flag, true);
     pthread_cond_broadcast(&em->cv_room); /* blocked trackers give up */
     if (!em->stop) /* threads stopped at exit cannot send anything more */
-        wait_completed(em, em->last_seq, timeout_ms);
+        wait_for(em, em->last_seq, timeout_ms, WAIT_COMPLETED);
     /* Whatever is still under way now is abandoned: requests end at once. */
     stop_threads(em);
     pthread_mutex_unlock(&em->lock);

@@ -9,6 +9,10 @@
 
 /* Outstanding events (lock held). */
 uint64_t sp_emitter_outstanding_min(const snowplow_emitter *em);
+/* The oldest event that has not yet had an attempt end (lock held): what flush waits for. */
+uint64_t sp_emitter_unattempted_min(const snowplow_emitter *em);
+/* The lowest seq of the batch's records on their first attempt, SP_NO_SEQ if none. */
+uint64_t sp_batch_first_attempt_min(const sp_record_list *batch);
 void sp_emitter_hold(snowplow_emitter *em, sp_holder *h, uint64_t min_seq);
 void sp_emitter_unhold(snowplow_emitter *em, sp_holder *h);
 /* Wake whoever waits for completions or for room (lock held). */

@@ -9,9 +9,13 @@
  * is outstanding while it is queued (fresh or waiting for a retry), held by a
  * sending thread, or held by a thread that reports it outside the lock (close,
  * an eviction), up to the return of its callback and the push of its result.
- * flush() waits until the oldest outstanding sequence number is above the last
+ * close() waits until the oldest outstanding sequence number is above the last
  * one accepted before the call, which stays exact when threads finish batches
- * out of order and when events are retried.
+ * out of order and when events are retried. flush() waits for less: until the
+ * oldest event that has not yet had one attempt end is above it; such an event
+ * is fresh in the queue, in its first attempt (a sending thread's
+ * first_attempt_min), or being reported by another thread (a holder). An event
+ * waiting for a retry has had its attempt and its will_retry report.
  *
  * Memory bound: the events held (queued plus in flight) never exceed
  * opt->queue_capacity events and opt->queue_max_bytes encoded bytes.
@@ -54,6 +58,7 @@ typedef struct sp_worker {
     pthread_t thread;
     bool started;          /* created and not joined yet */
     uint64_t inflight_min; /* oldest seq of the batch it holds; SP_NO_SEQ when none */
+    uint64_t first_attempt_min; /* oldest seq in it on its first attempt; SP_NO_SEQ when none */
     uint64_t rng;          /* jitter state, the thread's own */
     sp_strbuf request;     /* reused request body / URL buffer, the thread's own */
 } sp_worker;

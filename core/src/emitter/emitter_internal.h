@@ -53,6 +53,15 @@ int sp_emitter_commit(sp_prepared *prepared, const char *fn);
 /* Release prepared events that will not be committed. */
 void sp_emitter_discard(sp_prepared *prepared);
 
+/*
+ * Wait up to timeout_ms (negative: no limit) until every event accepted so far
+ * is sent or failed for good and reported: what close waits for before it stops
+ * the threads, without closing. flush() waits for less (one attempt per event).
+ * For tests and benchmarks. 0, SNOWPLOW_ETIMEOUT, SNOWPLOW_ECLOSED, or
+ * SNOWPLOW_EDEADLK from a callback of `em`.
+ */
+int sp_emitter_drain(snowplow_emitter *em, int timeout_ms);
+
 /* prepare + commit for one emitter (tests and single-emitter callers). */
 int sp_emitter_enqueue(snowplow_emitter *em, const char *fn, const sp_payload *const *payloads,
                        size_t n);

@@ -124,7 +124,7 @@ static bool take_group(sp_worker *w, group *g)
         }
         wait_idle(em);
     }
-    uint64_t group_min = SP_NO_SEQ;
+    uint64_t group_min = SP_NO_SEQ, first_min = SP_NO_SEQ;
     size_t events = 0, bytes = 0;
     int64_t now = sp_monotonic_ms();
     do {
@@ -136,6 +136,9 @@ static bool take_group(sp_worker *w, group *g)
         g->batches[g->count++] = batch;
         if (min_seq < group_min)
             group_min = min_seq;
+        uint64_t first = sp_batch_first_attempt_min(&batch);
+        if (first < first_min)
+            first_min = first;
         events += batch.count;
         bytes += sp_record_list_bytes(&batch);
     } while (g->count < g->cap && more_ready(em, now));
@@ -144,6 +147,7 @@ static bool take_group(sp_worker *w, group *g)
         return true;
     }
     w->inflight_min = group_min;
+    w->first_attempt_min = first_min;
     em->inflight_events += events;
     em->inflight_bytes += bytes;
     sp_counter_sub(em, SNOWPLOW_COUNTER_QUEUED, events);
@@ -444,6 +448,7 @@ static void complete_group(sp_worker *w, outcome *out)
     em->inflight_events -= held;
     em->inflight_bytes -= held_bytes;
     w->inflight_min = SP_NO_SEQ;
+    w->first_attempt_min = SP_NO_SEQ;
     sp_counter_sub(em, SNOWPLOW_COUNTER_IN_FLIGHT, held);
     sp_emitter_wake_waiters(em);
     pthread_mutex_unlock(&em->lock);

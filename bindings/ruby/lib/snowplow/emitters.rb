@@ -98,11 +98,12 @@ module Snowplow
 
     # Send what is queued. async (the default for an emitter, as in 0.6.1)
     # only asks the sending threads to send now. Otherwise waits until every
-    # event tracked before the call is delivered or has failed for good and
-    # its callbacks have run, or until `timeout` seconds pass (nil: no limit).
-    # Returns true when everything was done in time. From inside a callback
-    # the wait covers the delivery; those events' callbacks run after the
-    # current one returns.
+    # event tracked before the call has had one delivery attempt (sent, or
+    # failed and reported; events to be retried stay queued and do not hold
+    # it) and the callbacks of those attempts have run, or until `timeout`
+    # seconds pass (nil: no limit). Returns true when everything was done in
+    # time. From inside a callback the wait covers the attempts; their
+    # callbacks run after the current one returns.
     def flush(async = true, timeout: nil)
       return true if @closed
 

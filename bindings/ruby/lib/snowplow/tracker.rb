@@ -76,8 +76,9 @@ module Snowplow
     end
 
     # Flush every emitter. Blocking by default (0.6.1): returns when every
-    # event tracked before is delivered or failed for good and its callbacks
-    # have run, or when `timeout` seconds have passed (then false).
+    # event tracked before has had one delivery attempt (retries do not hold
+    # it) and its callbacks have run, or when `timeout` seconds have passed
+    # (then false).
     def flush(async = false, timeout: nil)
       deadline = timeout && Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
       @emitters.map do |e|
