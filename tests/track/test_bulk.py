@@ -1,0 +1,240 @@
+"""snowplow-track --bulk: NDJSON events from files and standard input, bad lines by number,
+delivery options, the progress line, the persistent store, exit statuses and summaries."""
+
+import json
+import os
+import pty
+import subprocess
+
+import pytest
+
+from conftest import TEST_ENTITY, TEST_EVENT, TRACK, b64url, contexts, run, unstruct
+
+TEST_EVENT_DATA = {"name": "bulk", "count": 1}
+
+
+def ndjson(*objs):
+    return "".join((o if isinstance(o, str) else json.dumps(o)) + "\n" for o in objs)
+
+
+def good_lines():
+    """One line of every kind the tool reads, and what each must look like on arrival."""
+    ue = unstruct(TEST_EVENT, TEST_EVENT_DATA)
+    ctx = contexts((TEST_ENTITY, {"id": "line"}))
+    return [
+        ({"e": "se", "se_ca": "shop", "se_ac": "add", "se_la": "hat", "se_pr": "red",
+          "se_va": 13.99, "uid": "u-1", "res": "800x600", "vid": 2, "ttm": "1700000000000"},
+         {"e": "se", "se_ca": "shop", "se_ac": "add", "se_la": "hat", "se_pr": "red",
+          "se_va": "13.99", "uid": "u-1", "res": "800x600", "vid": "2", "ttm": "1700000000000"}),
+        ({"e": "pv", "url": "http://example.com/", "page": "Home", "refr": "http://a.example/",
+          "dtm": 1700000000001, "tz": "Europe/Paris", "lang": "fr"},
+         {"e": "pv", "url": "http://example.com/", "page": "Home", "refr": "http://a.example/",
+          "dtm": "1700000000001", "tz": "Europe/Paris", "lang": "fr"}),
+        ({"e": "pp", "url": "http://example.com/", "pp_mix": "0", "pp_max": 10, "pp_miy": 0,
+          "pp_may": "20", "ip": "192.0.2.7", "ua": "agent", "vp": "10x20", "cd": 24,
+          "duid": "d", "tnuid": "n", "sid": "6d1e7ab2-0c0b-4a8e-9d47-8f7a4e4ac2a1", "p": "web"},
+         {"e": "pp", "pp_mix": "0", "pp_max": "10", "pp_miy": "0", "pp_may": "20",
+          "ip": "192.0.2.7", "ua": "agent", "vp": "10x20", "cd": "24", "duid": "d",
+          "tnuid": "n", "p": "web"}),
+        ({"e": "ue", "ue_pr": json.dumps(ue), "co": json.dumps(ctx)}, {"e": "ue"}),
+        ({"e": "ue", "ue_px": b64url(ue), "cx": b64url(ctx, pad=True)}, {"e": "ue"}),
+        ({"schema": TEST_EVENT, "data": {"name": "sd", "note": None, "text": "\u00e9\u2603"}},
+         {"e": "ue"}),
+    ]
+
+
+def test_every_kind_of_line_arrives_valid(collector, tmp_path):
+    lines = good_lines()
+    path = tmp_path / "events.ndjson"
+    path.write_text(ndjson(*[line for line, _ in lines]))
+    r = run("-c", collector.url, "--bulk", path)
+    assert r.code == 0, r
+    assert r.err == "", r  # quiet when all went well and stderr is not a terminal
+    counts = collector.counts()
+    assert counts == {"total": len(lines), "good": len(lines), "bad": 0}, collector.bad()
+    arrived = collector.good()
+    by_type = {}
+    for rec in arrived:
+        by_type.setdefault(rec["raw"]["e"], []).append(rec)
+    for line, want in lines:
+        candidates = by_type[want["e"]]
+        assert any(all(rec["raw"].get(k) == v for k, v in want.items()) for rec in candidates), \
+            (line, [c["raw"] for c in candidates])
+    # Bulk mode posts by default; the tool's tracker fields are added.
+    assert all(rec["method"] == "POST" for rec in arrived)
+    assert all(rec["raw"]["aid"] == "snowplowtrk" for rec in arrived)
+    ue = [rec["event"] for rec in by_type["ue"]]
+    assert sum(1 for e in ue if e.get("contexts") == [{"schema": TEST_ENTITY,
+                                                         "data": {"id": "line"}}]) == 2
+    assert sum(1 for e in ue if e["unstruct_event"]["data"] ==
+               {"schema": TEST_EVENT, "data": TEST_EVENT_DATA}) == 2
+
+
+def test_bad_lines_are_reported_by_number_and_counted(collector, tmp_path):
+    good = {"e": "se", "se_ca": "c", "se_ac": "a"}
+    content = [
+        good,                                             # 1
+        "not json",                                       # 2
+        "",                                               # 3 empty
+        {"e": "tr", "tr_id": "o"},                        # 4 type not sent
+        {"e": "se", "se_ca": "c"},                        # 5 required field
+        {"e": "se", "se_ca": "c", "se_ac": "a", "eid": "x"},  # 6 reserved field
+        {"e": "se", "se_ca": "c", "se_ac": "a", "zz": "1"},   # 7 unknown field
+        {"schema": "iglu:nope", "data": {}},              # 8 bad schema URI
+        {"schema": TEST_EVENT, "data": []},               # 9 data not an object
+        {"e": "se", "se_ca": "c", "se_ac": "a", "se_va": "lots"},  # 10 bad number
+        '{"e":"se","se_ca":"c","se_ac":"a"} trailing',   # 11 text after the object
+        {"e": "pv", "url": "http://x/", "se_ca": "c"},    # 12 field of another type
+        {"hello": "world"},                               # 13 neither kind
+        '{"e":"se","se_ca":"\\ud800","se_ac":"a"}',       # 14 lone surrogate
+        {"e": "ue", "ue_px": "%%%"},                      # 15 not base64
+        {"e": "se", "se_ca": "c", "se_ac": "a", "uid": {"x": 1}},  # 16 nested value
+        '{"e":"se","se_ca":"c","se_ca":"d","se_ac":"a"}',  # 17 duplicate key
+        good,                                             # 18
+    ]
+    path = tmp_path / "mixed.ndjson"
+    path.write_text(ndjson(*content))
+    r = run("-c", collector.url, "--bulk", path)
+    assert r.code == 1, r
+    bad_numbers = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
+    for n in bad_numbers:
+        assert "%s:%d: " % (path, n) in r.err, (n, r.err)
+    for n in (1, 18):
+        assert "%s:%d: " % (path, n) not in r.err
+    for fragment in ["empty line", "'tr' is not an event type", 'needs "se_ac"',
+                     '"eid": set by the tracker', '"zz": not a payload field',
+                     "not an Iglu URI", '"data" is an array', '"se_va": not a number',
+                     "text after the end", 'not a field of "e":"pv"', "neither a payload",
+                     "surrogate", '"ue_px": not base64', "an object; payload values",
+                     "duplicate member name"]:
+        assert fragment in r.err, (fragment, r.err)
+    assert "2 of 2 events delivered" in r.err and "18 lines read, 16 bad" in r.err, r
+    assert collector.counts() == {"total": 2, "good": 2, "bad": 0}
+
+
+def test_events_the_library_refuses_are_bad_lines_too(collector, tmp_path):
+    big = {"e": "se", "se_ca": "c", "se_ac": "a", "se_la": "x" * 5000}
+    path = tmp_path / "big.ndjson"
+    path.write_text(ndjson({"e": "se", "se_ca": "c", "se_ac": "a"}, big))
+    r = run("-c", collector.url, "--bulk", "--byte-limit", "2048", path)
+    assert r.code == 1, r
+    assert "%s:2: " % path in r.err and "byte limit" in r.err, r
+    assert collector.counts()["good"] == 1
+
+
+def test_standard_input_and_several_files(collector, tmp_path):
+    a, b = tmp_path / "a.ndjson", tmp_path / "b.ndjson"
+    a.write_text(ndjson(*[{"e": "se", "se_ca": "a", "se_ac": str(i)} for i in range(3)]))
+    b.write_text(ndjson(*[{"e": "se", "se_ca": "b", "se_ac": str(i)} for i in range(4)]))
+    stdin = ndjson(*[{"e": "se", "se_ca": "in", "se_ac": str(i)} for i in range(5)])
+    r = run("-c", collector.url, "--bulk", a, "-", b, stdin=stdin)
+    assert r.code == 0, r
+    assert collector.counts()["good"] == 12
+    collector.request("POST", "/micro/reset")
+    r = run("-c", collector.url, "--bulk", stdin=stdin.replace("\n", "\r\n"))
+    assert r.code == 0, r
+    assert collector.counts()["good"] == 5
+    r = run("-c", collector.url, "--bulk", tmp_path / "missing.ndjson", a)
+    assert r.code == 1, r
+    assert "missing.ndjson: No such file or directory" in r.err
+    assert "1 input file(s) could not be read" in r.err
+
+
+def test_bad_line_in_standard_input_is_named(collector):
+    r = run("-c", collector.url, "--bulk", stdin='{"e":"se","se_ca":"c","se_ac":"a"}\n{\n')
+    assert r.code == 1, r
+    assert "<stdin>:2: invalid JSON" in r.err, r
+
+
+def test_delivery_options_shape_the_requests(collector, tmp_path):
+    path = tmp_path / "many.ndjson"
+    path.write_text(ndjson(*[{"e": "se", "se_ca": "c", "se_ac": str(i)} for i in range(50)]))
+    r = run("-c", collector.url, "--bulk", "--batch", "7", "--threads", "2", "--queue", "5",
+            "--timeout", "60000", path)
+    assert r.code == 0, r
+    assert collector.counts()["good"] == 50
+    requests = collector.requests()
+    assert max(req["events"] for req in requests) <= 7
+    assert sum(req["events"] for req in requests) == 50
+    collector.request("POST", "/micro/reset")
+    r = run("-c", collector.url, "--bulk", "--method", "GET", path)
+    assert r.code == 0, r
+    requests = collector.requests()
+    assert len(requests) == 50 and all(req["method"] == "GET" for req in requests)
+
+
+def test_no_base64_in_bulk(collector):
+    line = {"schema": TEST_EVENT, "data": TEST_EVENT_DATA}
+    r = run("-c", collector.url, "--bulk", "--no-base64", "--contexts",
+            json.dumps([{"schema": TEST_ENTITY, "data": {"id": "g"}}]), stdin=ndjson(line))
+    assert r.code == 0, r
+    raw = collector.good()[0]["raw"]
+    assert "ue_pr" in raw and "co" in raw
+
+
+def test_collector_errors_in_bulk(collector, tmp_path):
+    path = tmp_path / "few.ndjson"
+    path.write_text(ndjson(*[{"e": "se", "se_ca": "c", "se_ac": str(i)} for i in range(20)]))
+    collector.fault(status=500)
+    r = run("-c", collector.url, "--bulk", "--attempts", "2", path)
+    assert r.code == 5, r
+    assert "0 of 20 events delivered" in r.err and "20 failed: HTTP 500" in r.err, r
+    collector.fault(status=400)
+    r = run("-c", collector.url, "--bulk", path)
+    assert r.code == 4, r
+    assert "20 failed: HTTP 400" in r.err, r
+
+
+def test_unreachable_collector_in_bulk(closed_port, tmp_path):
+    path = tmp_path / "few.ndjson"
+    path.write_text(ndjson(*[{"e": "se", "se_ca": "c", "se_ac": str(i)} for i in range(30)]))
+    r = run("-c", "http://127.0.0.1:%d" % closed_port, "--bulk", "--attempts", "2",
+            "--batch", "10", path)
+    assert r.code == 1, r
+    assert "0 of 30 events delivered" in r.err and "30 failed: " in r.err, r
+
+
+def test_store_keeps_undelivered_events_for_the_next_run(collector, closed_port, tmp_path):
+    store = tmp_path / "events.db"
+    path = tmp_path / "few.ndjson"
+    path.write_text(ndjson(*[{"e": "se", "se_ca": "stored", "se_ac": str(i)} for i in range(6)]))
+    # A collector that never answers: nothing is delivered within the timeout.
+    collector.fault(hang=True)
+    r = run("-c", collector.url, "--bulk", "--store", store, "--timeout", "1500", path)
+    assert r.code == 1, r
+    assert "kept in the store" in r.err, r
+    collector.fault(status=200)
+    collector.request("POST", "/micro/reset")
+    r = run("-c", collector.url, "--bulk", "--store", store, stdin="")
+    assert r.code == 0, r
+    good = collector.good()
+    assert sorted(rec["raw"]["se_ac"] for rec in good) == [str(i) for i in range(6)]
+
+
+def test_progress_line_on_a_terminal_only(collector, tmp_path):
+    path = tmp_path / "some.ndjson"
+    path.write_text(ndjson(*[{"e": "se", "se_ca": "p", "se_ac": str(i)} for i in range(100)]))
+    # stderr a pseudo-terminal: the progress line and the summary appear.
+    main, sub = pty.openpty()
+    proc = subprocess.Popen([TRACK, "-c", collector.url, "--bulk", str(path)],
+                            stdout=subprocess.PIPE, stderr=sub)
+    os.close(sub)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(60)
+    os.close(main)
+    text = b"".join(chunks).decode()
+    assert proc.returncode == 0, text
+    assert "100 read, 100 sent, 0 failed, 0 bad lines" in text and "events/s" in text, text
+    assert "100 of 100 events delivered" in text, text
+    # --no-progress on a terminal, --progress on a pipe.
+    r = run("-c", collector.url, "--bulk", "--progress", path)
+    assert r.code == 0 and "100 read, 100 sent" in r.err and "\x1b[K" in r.err, r
+    assert collector.counts()["good"] == 200
