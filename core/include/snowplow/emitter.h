@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: the emitter, which delivers tracked events to a collector.
  *
  * A fixed pool of `thread_count` sending threads takes events from a bounded

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: events.
  *
  * An event is built once, then handed to snowplow_tracker_track() as many times as

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: the tracker, which turns events into protocol payloads and hands
  * them to its emitters.
  *
@@ -109,6 +110,8 @@ SNOWPLOW_API int snowplow_tracker_set_subject(snowplow_tracker *tracker,
  * @param eid_out NULL, or a buffer of SNOWPLOW_EID_SIZE bytes that receives the
  *                event id (for a transaction, the `tr` event's id; its items get
  *                their own).
+ * @param tracker the tracker.
+ * @param event   the event; not changed, and still the caller's to free.
  *
  * All or nothing: on error nothing was queued on any emitter. Threads: any, from
  * any number of threads at once, also from a callback. Blocks only briefly on the
