@@ -29,16 +29,16 @@ no bad event, and, if the sample names 127.0.0.1:9090, at least one good event a
 
 import argparse
 import glob
+import importlib.util
 import json
 import os
+import pathlib
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.dont_write_bytecode = True
 
@@ -85,25 +85,20 @@ def extract(path, rel):
 
 
 class Collector:
+    """The local collector, started and stopped by the collector suite's own fixtures."""
+
     def __init__(self, source, tmp):
-        port_file = os.path.join(tmp, "collector.port")
-        self.log = open(os.path.join(tmp, "collector.log"), "w")
-        self.proc = subprocess.Popen(
-            ["/usr/bin/python3", os.path.join(source, "tools", "collector", "snowplow_collector.py"),
-             "--port", "0", "--port-file", port_file, "--quiet"],
-            stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + 20
-        while not os.path.exists(port_file):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the local collector did not start")
-            time.sleep(0.05)
-        self.port = int(open(port_file).read())
-        self.address = "127.0.0.1:%d" % self.port
+        spec = importlib.util.spec_from_file_location(
+            "collector_fixtures", os.path.join(source, "tests", "collector", "conftest.py"))
+        self.fixtures = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.fixtures)
+        self.c = self.fixtures.start_collector(pathlib.Path(tmp), "--quiet")
+        self.address = "127.0.0.1:%d" % self.c.port
 
     def get(self, path, method="GET"):
-        req = urllib.request.Request("http://%s%s" % (self.address, path), method=method)
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read())
+        resp = self.c.request(method, path)
+        assert resp.status == 200, (path, resp.status, resp.body)
+        return resp.json()
 
     def reset(self):
         self.get("/micro/reset", "POST")
@@ -112,12 +107,7 @@ class Collector:
         return self.get("/micro/all")
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        self.fixtures.stop_collector(self.c)
 
 
 class Runner:
