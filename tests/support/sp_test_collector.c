@@ -124,6 +124,60 @@ static void remove_temp_files(sp_test_collector *c)
         rmdir(c->dir);
 }
 
+pid_t sp_test_python_start(const char *script, char *const args[], const char *ready_file)
+{
+    char *argv[32];
+    int n = 0;
+    argv[n++] = (char *)SNOWPLOW_TEST_PYTHON;
+    argv[n++] = (char *)script;
+    for (int i = 0; args[i] && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t parent = getpid();
+    fflush(NULL); /* or buffered test output would be written twice */
+    pid_t pid = fork();
+    if (pid == -1) {
+        fprintf(stderr, "sp_test_collector: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0)
+        exec_collector(parent, argv);
+
+    long long deadline = now_ms() + START_TIMEOUT_MS;
+    struct stat st;
+    while (stat(ready_file, &st) != 0 || st.st_size == 0) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            fprintf(stderr, "sp_test_collector: %s %s exited (status %d) before it was ready\n",
+                    SNOWPLOW_TEST_PYTHON, script,
+                    WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+            return -1;
+        }
+        if (now_ms() >= deadline) {
+            fprintf(stderr, "sp_test_collector: no file %s after %d ms\n", ready_file,
+                    START_TIMEOUT_MS);
+            sp_test_python_stop(pid);
+            return -1;
+        }
+        sleep_ms(10);
+    }
+    return pid;
+}
+
+void sp_test_python_stop(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    int status = 0;
+    kill(pid, SIGTERM);
+    if (!wait_child(pid, STOP_TIMEOUT_MS, &status)) {
+        fprintf(stderr, "sp_test_collector: pid %d ignored SIGTERM for %d ms, killing it\n",
+                (int)pid, STOP_TIMEOUT_MS);
+        kill(pid, SIGKILL);
+        wait_child(pid, STOP_TIMEOUT_MS, &status);
+    }
+}
+
 sp_test_collector *sp_test_collector_start(void)
 {
     sp_test_collector *c = calloc(1, sizeof *c);
@@ -147,36 +201,11 @@ sp_test_collector *sp_test_collector_start(void)
     }
     snprintf(c->port_file, sizeof c->port_file, "%s/port", c->dir);
 
-    char *argv[] = {(char *)SNOWPLOW_TEST_PYTHON, (char *)SNOWPLOW_TEST_COLLECTOR,
-                    (char *)"--port", (char *)"0", (char *)"--port-file", c->port_file,
+    char *argv[] = {(char *)"--port", (char *)"0", (char *)"--port-file", c->port_file,
                     (char *)"--quiet", NULL};
-    pid_t parent = getpid();
-    fflush(NULL); /* or buffered test output would be written twice */
-    c->pid = fork();
-    if (c->pid == -1) {
-        fprintf(stderr, "sp_test_collector: fork: %s\n", strerror(errno));
+    c->pid = sp_test_python_start(SNOWPLOW_TEST_COLLECTOR, argv, c->port_file);
+    if (c->pid < 0 || (c->port = read_port_file(c->port_file)) == 0)
         goto fail;
-    }
-    if (c->pid == 0)
-        exec_collector(parent, argv);
-
-    long long deadline = now_ms() + START_TIMEOUT_MS;
-    while ((c->port = read_port_file(c->port_file)) == 0) {
-        int status;
-        if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
-            fprintf(stderr, "sp_test_collector: %s %s exited (status %d) before listening\n",
-                    SNOWPLOW_TEST_PYTHON, SNOWPLOW_TEST_COLLECTOR,
-                    WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
-            c->pid = -1;
-            goto fail;
-        }
-        if (now_ms() >= deadline) {
-            fprintf(stderr, "sp_test_collector: no port file %s after %d ms\n", c->port_file,
-                    START_TIMEOUT_MS);
-            goto fail;
-        }
-        sleep_ms(10);
-    }
     snprintf(c->url, sizeof c->url, "http://127.0.0.1:%d", c->port);
 
     c->curl = curl_easy_init();
@@ -195,17 +224,8 @@ void sp_test_collector_stop(sp_test_collector *c)
 {
     if (!c)
         return;
-    if (c->pid > 0) {
-        int status = 0;
-        kill(c->pid, SIGTERM);
-        if (!wait_child(c->pid, STOP_TIMEOUT_MS, &status)) {
-            fprintf(stderr, "sp_test_collector: pid %d ignored SIGTERM for %d ms, killing it\n",
-                    (int)c->pid, STOP_TIMEOUT_MS);
-            kill(c->pid, SIGKILL);
-            wait_child(c->pid, STOP_TIMEOUT_MS, &status);
-        }
-        c->pid = -1;
-    }
+    sp_test_python_stop(c->pid);
+    c->pid = -1;
     remove_temp_files(c);
     if (c->curl)
         curl_easy_cleanup(c->curl);

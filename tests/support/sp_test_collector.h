@@ -9,6 +9,7 @@
 #define SP_TEST_COLLECTOR_H
 
 #include <cjson/cJSON.h>
+#include <sys/types.h>
 
 typedef struct sp_test_collector sp_test_collector;
 
@@ -47,6 +48,16 @@ void sp_test_collector_reset(sp_test_collector *c);
  * -1 when refused (the collector's reason is printed). "{}" or
  * "{\"status\":200}" clears the fault. */
 int sp_test_collector_fault(sp_test_collector *c, const char *json);
+
+/*
+ * fork+exec SNOWPLOW_TEST_PYTHON `script` args... (NULL-terminated) the way the
+ * collector is started (dies with the starting thread, stdout to /dev/null), and wait
+ * up to 15 s for `ready_file` to exist and be non-empty (write it atomically). The
+ * child's pid, or -1 (why is printed). Stop it with sp_test_python_stop().
+ */
+pid_t sp_test_python_start(const char *script, char *const args[], const char *ready_file);
+/* SIGTERM, wait (SIGKILL after 10 s). pid <= 0 is ignored. */
+void sp_test_python_stop(pid_t pid);
 
 /* A port on 127.0.0.1 with nothing listening (bound to port 0, read, closed), or -1. */
 int sp_test_dead_port(void);

@@ -199,6 +199,8 @@ local emitter_keys = {
   buffer_capacity = true, buffer_bytes = true, full_policy = true, block_timeout_ms = true,
   store = true, store_sync_interval_ms = true, store_max_events = true, store_max_age_ms = true,
   result_queue_size = true, on_success = true, on_failure = true, on_result = true,
+  ca_file = true, ca_path = true, client_cert = true, client_key = true, pinned_public_key = true,
+  insecure_skip_tls_verify = true, proxy = true, headers = true, user_agent = true,
 }
 
 local full_policies = {
@@ -214,6 +216,32 @@ local counters = {
 
 --- Results kept for dispatch() at most (more are counted as results_dropped).
 snowplow.DEFAULT_RESULT_QUEUE_SIZE = 100000
+
+local function apply_network_options(o, opt, fn)
+  local strings = {
+    ca_file = core.emitter_options_set_ca_file, ca_path = core.emitter_options_set_ca_path,
+    pinned_public_key = core.emitter_options_set_pinned_public_key,
+    proxy = core.emitter_options_set_proxy, user_agent = core.emitter_options_set_user_agent,
+  }
+  for key, setter in pairs(strings) do
+    if opt[key] ~= nil then setter(o, check_string(opt[key], fn, key)) end
+  end
+  if opt.client_cert ~= nil or opt.client_key ~= nil then
+    core.emitter_options_set_client_cert(o, check_string(opt.client_cert, fn, "client_cert", true),
+      check_string(opt.client_key, fn, "client_key", true))
+  end
+  local insecure = opt.insecure_skip_tls_verify
+  if insecure ~= nil and type(insecure) ~= "boolean" then
+    fail(fn .. ": insecure_skip_tls_verify: expected a boolean, got " .. type(insecure))
+  end
+  if insecure then core.emitter_options_set_insecure_skip_tls_verify(o, 1) end
+  if opt.headers ~= nil then
+    for name, value in pairs(check_table(opt.headers, fn, "headers")) do
+      core.emitter_options_add_header(o, check_string(name, fn, "headers key"),
+        check_string(value, fn, "headers[" .. tostring(name) .. "]"))
+    end
+  end
+end
 
 local function apply_emitter_options(o, url, opt, method)
   local fn = "new_emitter"
@@ -267,6 +295,7 @@ local function apply_emitter_options(o, url, opt, method)
       check_integer(opt.store_max_events or 0, fn, "store_max_events"),
       check_integer(opt.store_max_age_ms or 0, fn, "store_max_age_ms"))
   end
+  apply_network_options(o, opt, fn)
 end
 
 --- Create an emitter.
@@ -279,7 +308,11 @@ end
 --   custom_retry_codes ({[503] = false}), buffer_capacity, buffer_bytes,
 --   full_policy ("drop_newest", "drop_oldest", "block"), block_timeout_ms,
 --   store (SQLite path), store_sync_interval_ms, store_max_events,
---   store_max_age_ms, result_queue_size, and the callbacks
+--   store_max_age_ms, result_queue_size, the network keys ca_file, ca_path,
+--   client_cert, client_key, pinned_public_key, insecure_skip_tls_verify
+--   (true turns TLS verification off), proxy ("" for none; unset: libcurl
+--   reads http_proxy, https_proxy, no_proxy), headers ({Name = "value"}),
+--   user_agent, and the callbacks
 --   on_success(count), on_failure(success_count, failed_events),
 --   on_result(result), run by emitter:dispatch().
 function snowplow.new_emitter(url, options)

@@ -109,6 +109,47 @@ class _Lifetime:
         return ptr
 
 
+def _set_network(opts, *, ca_file=None, ca_path=None, client_cert=None, client_key=None,
+                 pinned_public_key=None, insecure_skip_tls_verify=False, proxy=None,
+                 headers=None, user_agent=None):
+    """The emitter's network keywords. TLS is verified unless
+    insecure_skip_tls_verify=True. ca_file / ca_path: CAs to trust instead of the
+    system's. client_cert / client_key: PEM files for client-certificate auth.
+    pinned_public_key: "sha256//BASE64" or a key file. proxy: "http://host:port"
+    (also https, socks4/4a/5/5h; "" = none); when None, libcurl reads
+    http_proxy / https_proxy / no_proxy from the environment. headers: {name:
+    value} added to every request. user_agent: the User-Agent header."""
+    for name, value in (("ca_file", ca_file), ("ca_path", ca_path),
+                        ("client_cert", client_cert), ("client_key", client_key),
+                        ("pinned_public_key", pinned_public_key), ("proxy", proxy),
+                        ("user_agent", user_agent)):
+        if value is not None:
+            _core.check_str(name, value)
+    if not isinstance(insecure_skip_tls_verify, bool):
+        raise TypeError("insecure_skip_tls_verify must be bool, not %s"
+                        % _core.type_name(insecure_skip_tls_verify))
+    if headers is not None and not isinstance(headers, dict):
+        raise TypeError("headers must be a dict {str: str} or None, not %s"
+                        % _core.type_name(headers))
+    if ca_file is not None:
+        _c.emitter_options_set_ca_file(opts, ca_file)
+    if ca_path is not None:
+        _c.emitter_options_set_ca_path(opts, ca_path)
+    if client_cert is not None or client_key is not None:
+        _c.emitter_options_set_client_cert(opts, client_cert, client_key)
+    if pinned_public_key is not None:
+        _c.emitter_options_set_pinned_public_key(opts, pinned_public_key)
+    if insecure_skip_tls_verify:
+        _c.emitter_options_set_insecure_skip_tls_verify(opts, 1)
+    if proxy is not None:
+        _c.emitter_options_set_proxy(opts, proxy)
+    for name, value in (headers or {}).items():
+        _c.emitter_options_add_header(opts, _core.check_str("headers key", name, True),
+                                      _core.check_str("headers[%r]" % (name,), value, True))
+    if user_agent is not None:
+        _c.emitter_options_set_user_agent(opts, user_agent)
+
+
 class Emitter:
     """`Emitter(endpoint, protocol="https", port=None, method="post",
     batch_size=None, on_success=None, on_failure=None, byte_limit=None,
@@ -124,14 +165,17 @@ class Emitter:
     reported to on_failure. custom_retry_codes: {status: True/False} overriding
     which HTTP statuses are retried (by default all but 400, 401, 403, 410 and
     422). Extensions: thread_count (sending threads), store_path (an SQLite file
-    keeping unsent events across restarts, when the library has SQLite).
+    keeping unsent events across restarts, when the library has SQLite), and the
+    network keywords of _set_network(): ca_file, ca_path, client_cert,
+    client_key, pinned_public_key, insecure_skip_tls_verify, proxy, headers,
+    user_agent.
     """
 
     def __init__(self, endpoint, protocol="https", port=None, method="post", batch_size=None,
                  on_success=None, on_failure=None, byte_limit=None, request_timeout=None,
                  max_retry_delay_seconds=60, buffer_capacity=None, custom_retry_codes=None,
                  event_store=None, session=None, *, buffer_size=None, thread_count=1,
-                 store_path=None):
+                 store_path=None, **network):
         self._life = None
         self._closed = True  # until fully built, so that __del__ does nothing
         self._close_lock = threading.Lock()
@@ -207,6 +251,7 @@ class Emitter:
             if store_path is not None:
                 _c.emitter_options_set_store(opts, _core.check_str("store_path", store_path),
                                              100, 0, 0)
+            _set_network(opts, **network)
             if on_success is not None or on_failure is not None:
                 _c.emitter_options_set_result_queue(opts, RESULT_QUEUE_CAPACITY)
         except BaseException:
@@ -392,7 +437,7 @@ class AsyncEmitter(Emitter):
                  on_success=None, on_failure=None, thread_count=1, byte_limit=None,
                  request_timeout=None, max_retry_delay_seconds=60, buffer_capacity=None,
                  custom_retry_codes=None, event_store=None, session=None, *,
-                 buffer_size=None, store_path=None):
+                 buffer_size=None, store_path=None, **network):
         super().__init__(endpoint, protocol=protocol, port=port, method=method,
                          batch_size=batch_size, on_success=on_success, on_failure=on_failure,
                          byte_limit=byte_limit, request_timeout=request_timeout,
@@ -400,4 +445,4 @@ class AsyncEmitter(Emitter):
                          buffer_capacity=buffer_capacity,
                          custom_retry_codes=custom_retry_codes, event_store=event_store,
                          session=session, buffer_size=buffer_size,
-                         thread_count=thread_count, store_path=store_path)
+                         thread_count=thread_count, store_path=store_path, **network)

@@ -95,7 +95,10 @@ SNOWPLOW_API int snowplow_emitter_options_set_protocol(snowplow_emitter_options 
 SNOWPLOW_API int snowplow_emitter_options_set_port(snowplow_emitter_options *options,
                                                    int port);
 
-/** POST or GET. Errors: SNOWPLOW_EINVAL (unknown method). */
+/**
+ * POST (body JSON, Content-Type "application/json; charset=utf-8", the one the
+ * collector expects) or GET. Errors: SNOWPLOW_EINVAL (unknown method).
+ */
 SNOWPLOW_API int snowplow_emitter_options_set_method(snowplow_emitter_options *options,
                                                      snowplow_method method);
 
@@ -227,6 +230,96 @@ SNOWPLOW_API int snowplow_emitter_options_set_store(snowplow_emitter_options *op
                                                     const char *path, int sync_interval_ms,
                                                     size_t max_events, int64_t max_age_ms);
 
+/*
+ * Network options. TLS certificates are always verified (the collector's chain
+ * against the system's CA store, or the CA file/directory given here, and its
+ * host name) unless snowplow_emitter_options_set_insecure_skip_tls_verify()
+ * turns that off. Paths are checked when set (they must be readable) and read
+ * by libcurl (OpenSSL) when a connection is opened.
+ */
+
+/**
+ * Trust the CA certificates in this PEM file instead of the system's store,
+ * for the collector and an https:// proxy. NULL restores the system store.
+ * Errors: SNOWPLOW_EINVAL (NULL options, empty, unreadable or not a file),
+ * SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_ca_file(snowplow_emitter_options *options,
+                                                      const char *path);
+
+/**
+ * Trust the CA certificates in this directory (OpenSSL's hashed names, as made
+ * by `openssl rehash`), for the collector and an https:// proxy. NULL turns it
+ * off. Errors: SNOWPLOW_EINVAL (unreadable or not a directory), SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_ca_path(snowplow_emitter_options *options,
+                                                      const char *dir);
+
+/**
+ * Authenticate to the collector with a client certificate (PEM) and its
+ * private key (PEM, unencrypted; `key_path` NULL when the key is in the
+ * certificate's file). Both NULL turn it off. Errors: SNOWPLOW_EINVAL
+ * (unreadable file, key without certificate), SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_client_cert(snowplow_emitter_options *options,
+                                                          const char *cert_path,
+                                                          const char *key_path);
+
+/**
+ * Accept the collector only if its public key matches `pin`: "sha256//BASE64"
+ * (the base64 of the SHA-256 of the DER SubjectPublicKeyInfo; several joined by
+ * ';') or the path of a PEM/DER public key file. Checked in addition to the
+ * normal verification. A mismatch fails each request with the reason "SSL:
+ * public key does not match pinned public key" (retried like any network
+ * error). NULL turns it off. Errors: SNOWPLOW_EINVAL (malformed hash,
+ * unreadable file), SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_pinned_public_key(
+    snowplow_emitter_options *options, const char *pin);
+
+/**
+ * INSECURE: `on` 1 turns off the verification of the collector's (and an
+ * https:// proxy's) certificate and host name, so anyone on the path can read
+ * and change the events. For tests only. 0 (default) verifies.
+ * Errors: SNOWPLOW_EINVAL (on not 0 or 1).
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_insecure_skip_tls_verify(
+    snowplow_emitter_options *options, int on);
+
+/**
+ * Send every request through this proxy: "http://host:port" (also "host:port"),
+ * "https://", "socks4://", "socks4a://", "socks5://" or "socks5h://", with
+ * optional "user:password@". "" means no proxy at all, whatever the environment
+ * says. NULL (default) leaves the choice to the environment as libcurl reads
+ * it: `http_proxy` (lowercase only) for http:// collectors, `https_proxy` or
+ * `HTTPS_PROXY` for https:// ones, `all_proxy`/`ALL_PROXY` otherwise, and
+ * `no_proxy`/`NO_PROXY` (comma-separated hosts or domains, "*" for all) for
+ * exceptions; no_proxy is honoured for a proxy set here too. Errors:
+ * SNOWPLOW_EINVAL, SNOWPLOW_EURL (unknown scheme, no host, spaces), SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_proxy(snowplow_emitter_options *options,
+                                                    const char *url);
+
+/**
+ * Add a header to every request, e.g. an authentication token. The same name
+ * again (any case) replaces the value. Not allowed: Host, Content-Length,
+ * Content-Type, Transfer-Encoding, Expect, Connection (the emitter sets them)
+ * and User-Agent (snowplow_emitter_options_set_user_agent()). At most 64
+ * headers. Errors: SNOWPLOW_EINVAL (NULL, a name that is not an HTTP token or
+ * is not allowed, a control character in the value), SNOWPLOW_ERANGE (line over
+ * 8192 bytes, too many headers), SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_add_header(snowplow_emitter_options *options,
+                                                     const char *name, const char *value);
+
+/**
+ * The User-Agent header of every request (default "libsnowplow/VERSION"; NULL
+ * restores it). Errors: SNOWPLOW_EINVAL (empty, control characters),
+ * SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_user_agent(snowplow_emitter_options *options,
+                                                         const char *user_agent);
+
 /**
  * Create an emitter and start its threads. Consumes `options` in every case (also
  * on error). Ownership: the caller frees *out with snowplow_emitter_free();
@@ -236,6 +329,31 @@ SNOWPLOW_API int snowplow_emitter_options_set_store(snowplow_emitter_options *op
  */
 SNOWPLOW_API int snowplow_emitter_new(snowplow_emitter **out,
                                       snowplow_emitter_options *options);
+
+/**
+ * Queue an event that was built elsewhere: `payload_json` is one JSON object of
+ * payload fields (payload_data 1-0-4 names, e.g. {"e":"se","se_ca":"c",...}), as
+ * the official trackers' RedisEmitter writes it and snowplow-relay reads it from
+ * Redis. Values must be strings or numbers; a number is sent as the string of its
+ * JSON text as written ("dtm":1700000000000 -> "1700000000000", 7.5 -> "7.5").
+ * Empty strings are left out, as for tracked events. `e` is required. `eid` is
+ * kept when present (it must be a UUID), else a new one is generated. A `stm`
+ * field is ignored: stm is set at send time on every attempt, as usual. The
+ * event then goes through the emitter like a tracked one (queue, full policy,
+ * batching, retries, store, callbacks, counters).
+ * `eid_out`: NULL, or a buffer of SNOWPLOW_EID_SIZE bytes that receives the
+ * event's id on success (the callbacks' results carry the same id).
+ * Ownership: the text is copied; the caller keeps it. Threads: any; never does
+ * network I/O; waits only under SNOWPLOW_FULL_BLOCK.
+ * Errors: SNOWPLOW_EINVAL (NULL emitter or text, `eid` not a UUID),
+ * SNOWPLOW_EUTF8 (invalid UTF-8, or a \u escape of a lone surrogate),
+ * SNOWPLOW_EJSON (not JSON, not an object, a value that is an object, array,
+ * boolean or null, a field twice, a \u0000 in a name or value, an empty name),
+ * SNOWPLOW_EMISSING (no `e`), SNOWPLOW_ETOOBIG, SNOWPLOW_EFULL, SNOWPLOW_ECLOSED,
+ * SNOWPLOW_ENOMEM. On error nothing is queued.
+ */
+SNOWPLOW_API int snowplow_emitter_input_json(snowplow_emitter *emitter,
+                                             const char *payload_json, char *eid_out);
 
 /**
  * Wait until every event the emitter accepted before this call has been sent or

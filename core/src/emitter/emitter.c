@@ -175,6 +175,8 @@ int snowplow_emitter_new(snowplow_emitter **out, snowplow_emitter_options *optio
         return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
     }
     int rc = build_url(em, fn);
+    if (rc == 0 && sp_http_options_prepare(&options->http, options->method == SNOWPLOW_METHOD_POST) < 0)
+        rc = sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
     if (rc < 0) {
         free_unstarted(em);
         return rc;

@@ -51,6 +51,7 @@ void snowplow_emitter_options_free(snowplow_emitter_options *options)
     free(options->endpoint);
     free(options->post_path);
     free(options->store_path);
+    sp_http_options_clear(&options->http);
     free(options);
 }
 

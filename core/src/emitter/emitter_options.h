@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "snowplow/emitter.h"
+#include "transport/http_options.h"
 #include "transport/transport.h"
 
 #define SP_DEFAULT_POST_PATH "/com.snowplowanalytics.snowplow/tp2"
@@ -47,6 +48,7 @@ struct snowplow_emitter_options {
     size_t store_max_events;      /* 0 = no limit */
     int64_t store_max_age_ms;     /* 0 = no limit */
     sp_transport transport;
+    sp_http_options http;         /* TLS, proxy, headers, User-Agent (emitter_options_net.c) */
 };
 
 /* Bounds of the settings (checked by the setters). */

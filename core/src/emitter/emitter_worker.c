@@ -280,7 +280,8 @@ void *sp_worker_main(void *arg)
     sp_worker *w = arg;
     snowplow_emitter *em = w->em;
     const snowplow_emitter_options *o = em->opt;
-    sp_transport_config cfg = {o->connect_timeout_ms, o->request_timeout_ms, &em->abort_flag};
+    sp_transport_config cfg = {o->connect_timeout_ms, o->request_timeout_ms, &em->abort_flag,
+                               &o->http};
     void *conn = o->transport.open(o->transport.ctx, &cfg);
 
     sp_record_list batch;

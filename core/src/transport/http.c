@@ -16,16 +16,14 @@
 #include <time.h>
 
 #include "snowplow/common.h"
+#include "transport/http_options.h"
 #include "transport/transport.h"
 
-#define SP_USER_AGENT "libsnowplow/" SNOWPLOW_VERSION_STRING
 #define SP_ABORT_POLL_MS 50
 
 typedef struct sp_http_conn {
     CURLM *multi;
     CURL *curl;
-    struct curl_slist *post_headers;
-    struct curl_slist *get_headers;
     const atomic_bool *abort_flag;
     int retry_after_ms; /* from the current answer's headers */
     char errbuf[CURL_ERROR_SIZE];
@@ -128,23 +126,7 @@ static void http_close(void *conn)
         curl_easy_cleanup(c->curl);
     if (c->multi)
         curl_multi_cleanup(c->multi);
-    curl_slist_free_all(c->post_headers);
-    curl_slist_free_all(c->get_headers);
     free(c);
-}
-
-static struct curl_slist *header_list(const char *const *lines)
-{
-    struct curl_slist *list = NULL;
-    for (; *lines; lines++) {
-        struct curl_slist *next = curl_slist_append(list, *lines);
-        if (!next) {
-            curl_slist_free_all(list);
-            return NULL;
-        }
-        list = next;
-    }
-    return list;
 }
 
 static void *http_open(void *ctx, const sp_transport_config *cfg)
@@ -156,15 +138,9 @@ static void *http_open(void *ctx, const sp_transport_config *cfg)
     if (!c)
         return NULL;
     c->abort_flag = cfg->abort_flag;
-    /* "Expect:" with no value stops curl from sending Expect: 100-continue. */
-    static const char *const post_lines[] = {
-        "Content-Type: application/json; charset=utf-8", "Expect:", NULL};
-    static const char *const get_lines[] = {"Expect:", NULL};
-    c->post_headers = header_list(post_lines);
-    c->get_headers = header_list(get_lines);
     c->curl = curl_easy_init();
     c->multi = curl_multi_init();
-    if (!c->curl || !c->multi || !c->post_headers || !c->get_headers) {
+    if (!c->curl || !c->multi) {
         http_close(c);
         return NULL;
     }
@@ -174,7 +150,6 @@ static void *http_open(void *ctx, const sp_transport_config *cfg)
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)cfg->request_timeout_ms);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, SP_USER_AGENT);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header);
@@ -187,6 +162,10 @@ static void *http_open(void *ctx, const sp_transport_config *cfg)
 #else
     curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+    if (sp_http_options_apply(h, cfg->http) < 0) { /* headers, User-Agent, TLS, proxy */
+        http_close(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -235,12 +214,10 @@ static void http_send(void *conn, const sp_http_request *req, sp_http_response *
     c->retry_after_ms = 0;
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     if (req->body) {
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->post_headers);
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     } else {
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->get_headers);
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     }
 

@@ -18,6 +18,8 @@ typedef struct sp_transport_config {
     /* Set when the emitter is closing and unfinished requests must end now;
      * a transport checks it while a request is under way. */
     const atomic_bool *abort_flag;
+    /* TLS, proxy, headers, User-Agent: sp_http_options_apply() on each easy handle. */
+    const struct sp_http_options *http;
 } sp_transport_config;
 
 typedef struct sp_http_request {

@@ -21,6 +21,11 @@ module Snowplow
   #   full_policy (:drop_newest, :drop_oldest, :block), block_timeout_ms,
   #   store (SQLite path), store_sync_interval_ms, store_max_events,
   #   store_max_age_ms, result_queue_size, on_result (gets a Snowplow::Result).
+  # Network keys: ca_file, ca_path (CAs to trust instead of the system's),
+  #   client_cert, client_key (PEM files), pinned_public_key ("sha256//..."),
+  #   insecure_skip_tls_verify (true turns TLS verification off), proxy
+  #   ("http://host:port", "" for none; unset: libcurl reads http_proxy,
+  #   https_proxy, no_proxy), headers ({"Name" => "value"}), user_agent.
   # Unknown keys raise ArgumentError, as the 0.6.1 contracts did.
   #
   # Callbacks run on one Ruby thread per emitter (its dispatcher), never on
@@ -36,6 +41,8 @@ module Snowplow
       buffer_capacity buffer_bytes full_policy block_timeout_ms
       store store_sync_interval_ms store_max_events store_max_age_ms
       result_queue_size on_result
+      ca_file ca_path client_cert client_key pinned_public_key insecure_skip_tls_verify
+      proxy headers user_agent
     ].freeze
 
     DEFAULT_CONFIG = { protocol: "http", method: "get" }.freeze
@@ -199,6 +206,7 @@ module Snowplow
       apply_retry(opts, config)
       apply_buffer(opts, config)
       apply_store(opts, config)
+      apply_network(opts, config)
       return unless callbacks?
 
       size = config[:result_queue_size] || DEFAULT_RESULT_QUEUE_SIZE
@@ -261,6 +269,43 @@ module Snowplow
         Convert.integer(config.fetch(:store_max_events, 0), "Emitter: store_max_events"),
         Convert.integer(config.fetch(:store_max_age_ms, 0), "Emitter: store_max_age_ms")
       )
+    end
+
+    NETWORK_STRINGS = {
+      ca_file: :emitter_options_set_ca_file, ca_path: :emitter_options_set_ca_path,
+      pinned_public_key: :emitter_options_set_pinned_public_key,
+      proxy: :emitter_options_set_proxy, user_agent: :emitter_options_set_user_agent
+    }.freeze
+
+    def apply_network(opts, config)
+      NETWORK_STRINGS.each do |key, setter|
+        Native.public_send(setter, opts, network_string(config[key], key)) unless config[key].nil?
+      end
+      if config[:client_cert] || config[:client_key]
+        Native.emitter_options_set_client_cert(opts, network_string(config[:client_cert], :client_cert, nil_ok: true),
+                                               network_string(config[:client_key], :client_key, nil_ok: true))
+      end
+      insecure = config.fetch(:insecure_skip_tls_verify, false)
+      unless [true, false].include?(insecure)
+        raise ArgumentError, "Emitter: insecure_skip_tls_verify: expected true or false, got #{insecure.inspect}"
+      end
+
+      Native.emitter_options_set_insecure_skip_tls_verify(opts, 1) if insecure
+      headers = config[:headers]
+      return if headers.nil?
+      raise ArgumentError, "Emitter: headers: expected a Hash, got #{headers.class}" unless headers.is_a?(Hash)
+
+      headers.each do |name, value|
+        Native.emitter_options_add_header(opts, network_string(name, "headers key"),
+                                          network_string(value, "headers[#{name.inspect}]"))
+      end
+    end
+
+    def network_string(value, key, nil_ok: false)
+      return nil if value.nil? && nil_ok
+      return value.to_s if value.is_a?(String) || value.is_a?(Symbol)
+
+      raise ArgumentError, "Emitter: #{key}: expected a String, got #{value.class}"
     end
 
     # ---- the dispatcher: one Ruby thread that runs the callbacks ------------
