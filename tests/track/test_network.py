@@ -4,33 +4,22 @@ made for the test, one that asks for a client certificate, an HTTP proxy
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 
 from conftest import HERE, TEST_EVENT, run
 
-FIXTURE = os.path.join(HERE, "..", "support", "net_fixture.py")
 SD = json.dumps({"schema": TEST_EVENT, "data": {"name": "net"}})
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+import net_fixture  # noqa: E402  (tests/support)
 
 
 @pytest.fixture(scope="module")
 def net(collector_process, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("net")
-    ready = tmp / "ready.json"
-    proc = subprocess.Popen([sys.executable, FIXTURE, "--upstream", str(collector_process.port),
-                             "--dir", str(tmp), "--ready", str(ready)])
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        assert proc.poll() is None, "net_fixture.py exited"
-        assert time.monotonic() < deadline, "net_fixture.py did not start"
-        time.sleep(0.05)
-    yield json.loads(ready.read_text())
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(10)
+    proc, info = net_fixture.start(collector_process.port, tmp_path_factory.mktemp("net"))
+    yield info
+    net_fixture.stop(proc)
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
