@@ -137,7 +137,7 @@ def test_standard_input_and_several_files(collector, tmp_path):
     r = run("-c", collector.url, "--bulk", tmp_path / "missing.ndjson", a)
     assert r.code == 1, r
     assert "missing.ndjson: No such file or directory" in r.err
-    assert "1 input file(s) could not be read" in r.err
+    assert "1 input(s) not read to the end" in r.err
 
 
 def test_bad_line_in_standard_input_is_named(collector):
@@ -238,3 +238,19 @@ def test_progress_line_on_a_terminal_only(collector, tmp_path):
     r = run("-c", collector.url, "--bulk", "--progress", path)
     assert r.code == 0 and "100 read, 100 sent" in r.err and "\x1b[K" in r.err, r
     assert collector.counts()["good"] == 200
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_stops_reading_delivers_what_was_read_and_says_so(collector, sig):
+    import signal
+    proc = subprocess.Popen([TRACK, "-c", collector.url, "--bulk", "--batch", "1"],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdin.write(ndjson(*[{"e": "se", "se_ca": "int", "se_ac": str(i)} for i in range(5)]))
+    proc.stdin.flush()
+    collector.wait_counts(5, 0)            # read and sent; the tool now waits for more input
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)  # stdin stays open: only the signal ends the run
+    assert proc.returncode == 1, err
+    assert "interrupted: input not read to the end" in err, err
+    assert "5 of 5 events delivered" in err, err
+    assert collector.counts() == {"total": 5, "good": 5, "bad": 0}

@@ -74,7 +74,7 @@ static int read_input(FILE *in, const char *name, snowplow_tracker *tracker,
         if (o->progress && number % PROGRESS_EVERY_LINES == 0)
             track_outcome_progress(o, emitter, 0);
     }
-    if (ferror(in)) {
+    if (ferror(in) && !interrupted) {
         fprintf(stderr, "snowplow-track: %s: read error: %s\n", name, strerror(errno));
         o->input_errors++;
     }
@@ -103,8 +103,10 @@ static void read_inputs(const track_config *cfg, snowplow_tracker *tracker,
         if (rc != 0)
             break;
     }
-    if (interrupted)
+    if (interrupted) {
         fprintf(stderr, "\nsnowplow-track: interrupted: input not read to the end\n");
+        o->input_errors++;
+    }
 }
 
 int main(int argc, char **argv)
@@ -141,8 +143,13 @@ int main(int argc, char **argv)
     snowplow_tracker *tracker;
     status = track_setup(&emitter, &tracker, &cfg, &outcome);
     if (status < 0) {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
+        /* No SA_RESTART: a read waiting for input returns, and reading stops. */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
         if (cfg.bulk)
             read_inputs(&cfg, tracker, emitter, &ctx, &outcome);
         else if (track_one(tracker, single, &ctx, &outcome, NULL, 0) != 0)

@@ -155,7 +155,7 @@ int track_outcome_finish(track_outcome *o, const snowplow_emitter *e, int closed
         fprintf(stderr, "snowplow-track:   %" PRIu64 " bad input lines (reported above)\n",
                 o->bad_lines);
     if (o->input_errors > 0)
-        fprintf(stderr, "snowplow-track:   %d input file(s) could not be read\n",
+        fprintf(stderr, "snowplow-track:   %d input(s) not read to the end\n",
                 o->input_errors);
 
     /* As the official CLI: the class of the collector's answer decides, 1 otherwise. */
