@@ -1,6 +1,7 @@
 # The API reference: Doxygen over the public headers, warnings as errors.
 #   cmake --build build --target docs   ->  build/docs/api/html/index.html
-# Installed (component doc) to share/doc/libsnowplow-doc/html when built. CTest's
+# Installed (component doc) to share/doc/libsnowplow-doc/html when built, with the
+# guides (docs/*.md) in share/doc/libsnowplow-doc/guides. CTest's
 # docs_reference runs the same Doxygen configuration, so a public function
 # without a doc comment fails the test suite.
 find_package(Doxygen QUIET)
@@ -34,6 +35,11 @@ add_custom_target(docs ${_sp_docs_all} DEPENDS ${SNOWPLOW_DOCS_OUTPUT}/html/inde
 install(DIRECTORY ${SNOWPLOW_DOCS_OUTPUT}/html/
   DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/libsnowplow-doc/html
   COMPONENT doc OPTIONAL)
+
+# The guides (Markdown) next to it, for the same package.
+file(GLOB SNOWPLOW_GUIDES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
+install(FILES ${SNOWPLOW_GUIDES}
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/libsnowplow-doc/guides COMPONENT doc)
 
 if(SNOWPLOW_BUILD_TESTS)
   # Into a folder of its own, so that the test does not race the docs target.
