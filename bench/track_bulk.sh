@@ -41,19 +41,25 @@ with open(folder + "/se.ndjson", "w") as f:
                             "se_va": i / 10}, separators=(",", ":")) + "\n")
 PY
 
-echo "| case | events | runs | median events/s | load before |"
-echo "|---|---|---|---|---|"
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+
+# events/s is wall time, start to exit; CPU is the tool's user + system time (all its
+# threads) per event, which the machine's other load changes much less.
+echo "| case | events | events/s of each run | median events/s | median CPU ns/event | load before |"
+echo "|---|---|---|---|---|---|"
 for case in sd se; do
     rates=()
+    cpus=()
     for _ in $(seq "$repeats"); do
         load="$(cut -d' ' -f1 /proc/loadavg)"
         start="$(date +%s.%N)"
         # shellcheck disable=SC2086
-        "$track" -c "$SNOWPLOW_BENCH_COLLECTOR" --bulk --no-progress ${SNOWPLOW_TRACK_ARGS:-} \
+        /usr/bin/time -f "%U %S" -o "$tmp/time" \
+            "$track" -c "$SNOWPLOW_BENCH_COLLECTOR" --bulk --no-progress ${SNOWPLOW_TRACK_ARGS:-} \
             "$tmp/$case.ndjson"
         end="$(date +%s.%N)"
         rates+=("$("$python" -c "print(round($events / ($end - $start)))")")
+        cpus+=("$("$python" -c "u, s = open('$tmp/time').read().split(); print(round((float(u) + float(s)) * 1e9 / $events))")")
     done
-    median="$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$(( (repeats + 1) / 2 ))p")"
-    echo "| $case | $events | ${rates[*]} | $median | $load |"
+    echo "| $case | $events | ${rates[*]} | $(median "${rates[@]}") | $(median "${cpus[@]}") | $load |"
 done
