@@ -209,3 +209,11 @@ def test_unreachable_collector_exits_1_with_a_summary(closed_port):
     assert r.code == 1, r
     assert "0 of 1 events delivered" in r.err
     assert "1 failed: " in r.err and "onnect" in r.err, r
+
+
+def test_an_event_the_library_refuses_exits_1_without_sending(collector):
+    r = run("-c", collector.url, "--method", "POST", "--byte-limit", "1024",
+            "--se-category", "c", "--se-action", "a", "--se-label", "x" * 3000)
+    assert r.code == 1, r
+    assert "byte limit" in r.err and "delivered" not in r.err, r
+    assert collector.counts()["total"] == 0

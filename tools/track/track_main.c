@@ -150,16 +150,19 @@ int main(int argc, char **argv)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        if (cfg.bulk)
-            read_inputs(&cfg, tracker, emitter, &ctx, &outcome);
-        else if (track_one(tracker, single, &ctx, &outcome, NULL, 0) != 0)
-            outcome.input_errors++; /* refused by the library: nothing was sent */
-
-        double deadline = track_now() + (double)cfg.timeout_ms / 1000.0;
-        track_outcome_wait(&outcome, emitter, deadline);
-        double left_ms = (deadline - track_now()) * 1000.0;
-        int closed = snowplow_emitter_close(emitter, left_ms > 0 ? (int)left_ms : 0);
-        status = track_outcome_finish(&outcome, emitter, closed);
+        if (!cfg.bulk && track_one(tracker, single, &ctx, &outcome, NULL, 0) != 0) {
+            /* Refused by the library (reason printed): nothing was queued. */
+            snowplow_emitter_close(emitter, 0);
+            status = TRACK_EXIT_FAILED;
+        } else {
+            if (cfg.bulk)
+                read_inputs(&cfg, tracker, emitter, &ctx, &outcome);
+            double deadline = track_now() + (double)cfg.timeout_ms / 1000.0;
+            track_outcome_wait(&outcome, emitter, deadline);
+            double left_ms = (deadline - track_now()) * 1000.0;
+            snowplow_emitter_close(emitter, left_ms > 0 ? (int)left_ms : 0);
+            status = track_outcome_finish(&outcome, emitter);
+        }
         snowplow_tracker_free(tracker);
         snowplow_emitter_free(emitter);
     }

@@ -113,9 +113,8 @@ void track_outcome_wait(track_outcome *o, snowplow_emitter *e, double deadline)
     }
 }
 
-int track_outcome_finish(track_outcome *o, const snowplow_emitter *e, int closed_rc)
+int track_outcome_finish(track_outcome *o, const snowplow_emitter *e)
 {
-    (void)closed_rc;
     uint64_t tracked = snowplow_emitter_counter(e, SNOWPLOW_COUNTER_TRACKED);
     uint64_t sent = snowplow_emitter_counter(e, SNOWPLOW_COUNTER_SENT);
     uint64_t failed = snowplow_emitter_counter(e, SNOWPLOW_COUNTER_FAILED);

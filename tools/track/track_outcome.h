@@ -58,7 +58,7 @@ void track_outcome_wait(track_outcome *o, snowplow_emitter *e, double deadline);
 
 /* Print the summary (always on failure; on success only when progress is shown)
  * and return the exit status. Counters are read from the closed emitter. */
-int track_outcome_finish(track_outcome *o, const snowplow_emitter *e, int closed_rc);
+int track_outcome_finish(track_outcome *o, const snowplow_emitter *e);
 
 /* Seconds on the monotonic clock. */
 double track_now(void);
