@@ -217,3 +217,26 @@ def test_an_event_the_library_refuses_exits_1_without_sending(collector):
     assert r.code == 1, r
     assert "byte limit" in r.err and "delivered" not in r.err, r
     assert collector.counts()["total"] == 0
+
+
+@pytest.mark.parametrize("line, want", [
+    ("snowplow-track --coll", ["--collector"]),
+    ("snowplow-track --method ", ["GET", "POST"]),
+    ("snowplow-track -p ", ["http", "https"]),
+    ("snowplow-track --platform s", ["srv"]),
+    ("snowplow-track --se-", ["--se-action", "--se-category", "--se-label", "--se-property",
+                              "--se-value"]),
+])
+def test_bash_completion(line, want):
+    import os
+    import subprocess
+    completion = os.environ.get("SNOWPLOW_TRACK_COMPLETION", os.path.join(
+        os.path.dirname(__file__), "..", "..", "tools", "track", "snowplow-track.bash-completion"))
+    words = line.split(" ")
+    script = ('source "$1"; COMP_WORDS=(%s); COMP_CWORD=%d; _snowplow_track; '
+              'printf "%%s\\n" "${COMPREPLY[@]}"' % (" ".join("'%s'" % w for w in words),
+                                                      len(words) - 1))
+    out = subprocess.run(["bash", "-c", script, "bash", completion], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert sorted(out.stdout.split()) == want, out.stdout
