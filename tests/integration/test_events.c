@@ -110,7 +110,8 @@ static void track_every_type(run *r)
 
     snowplow_event_structured_new(&ev, "Ecomm", "add-to-basket", "dog-skateboarding-video", "hd");
     snowplow_event_set_double(ev, "value", 13.99);
-    track(r, ev); /* 2 */
+    assert_int_equal(snowplow_event_set_page(ev, "http://page.example/", "Page \xc4\x87", NULL), 0);
+    track(r, ev); /* 2: with page fields */
 
     snowplow_event_structured_new(&ev, "Save The Arctic", "sign & share", "a=b?c", "100%");
     snowplow_event_set_true_timestamp(ev, 1600000000000LL);
@@ -279,6 +280,9 @@ static void check_every_type(const run *r)
     assert_text(ev, "se_pr", "hd");
     assert_text(ev, "se_va", "13.99");
     assert_null(cJSON_GetObjectItem(ev, "contexts"));
+    assert_text(ev, "url", "http://page.example/");
+    assert_text(ev, "page", "Page \xc4\x87");
+    assert_null(text(ev, "refr"));
 
     ev = event_by_eid(r, r->eids[3]);
     assert_text(ev, "se_ca", "Save The Arctic");

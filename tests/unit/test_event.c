@@ -411,8 +411,28 @@ static void transaction_and_items(void **state)
         assert_string_equal(co, expected);
         sp_payload_free(q);
     }
+    /* Items that do not share: item 0 has none, item 1 its own alone; the
+     * transaction keeps its own. */
+    assert_int_equal(snowplow_event_set_items_share_contexts(ev, 0), 0);
+    for (size_t item = 0; item < 3; item++) {
+        sp_payload *q = sp_payload_new();
+        assert_int_equal(
+            sp_event_encode_contexts(ev, item == 0 ? SP_EVENT_NO_ITEM : item - 1, q, 0), 0);
+        const char *co = sp_payload_get(q, "co");
+        if (item == 1)
+            assert_null(co);
+        else
+            assert_non_null(strstr(co, item == 0 ? "acme/tx/" : "acme/own/"));
+        if (item == 2)
+            assert_null(strstr(co, "acme/tx/"));
+        sp_payload_free(q);
+    }
+    sp_test_assert_error(snowplow_event_set_items_share_contexts(ev, 2), SNOWPLOW_EINVAL, "share",
+                         NULL);
     snowplow_event_free(ev);
     assert_int_equal(snowplow_event_page_view_new(&ev, "u", NULL, NULL), 0);
+    sp_test_assert_error(snowplow_event_set_items_share_contexts(ev, 0), SNOWPLOW_EFIELD, "items",
+                         NULL);
     sp_test_assert_error(snowplow_event_add_item(ev, "s", 1, 1, NULL, NULL), SNOWPLOW_EFIELD,
                          "items", NULL);
     sp_test_assert_error(snowplow_event_add_item_context(ev, 0, tx), SNOWPLOW_EFIELD, "items",
@@ -451,6 +471,41 @@ static void timestamps_and_nulls(void **state)
     snowplow_event_free(NULL);
 }
 
+/* snowplow_event_set_page: a page view's own fields are replaced where the page
+ * has a value; other kinds carry url/page/refr (encoded with the common fields). */
+static void page_fields(void **state)
+{
+    (void)state;
+    snowplow_event *ev = NULL;
+    assert_int_equal(snowplow_event_page_view_new(&ev, "https://a.example/", "Own", "https://r/"), 0);
+    assert_int_equal(snowplow_event_set_page(ev, "https://b.example/", NULL, ""), 0);
+    sp_payload *p = encode(ev, 1);
+    assert_string_equal(sp_payload_get(p, "url"), "https://b.example/");
+    assert_string_equal(sp_payload_get(p, "page"), "Own");
+    assert_string_equal(sp_payload_get(p, "refr"), "https://r/");
+    sp_payload_free(p);
+    sp_test_assert_error(snowplow_event_set_page(ev, "ok", "bad \xff", NULL), SNOWPLOW_EUTF8,
+                         "title", NULL);
+    p = encode(ev, 1); /* unchanged by the failed call */
+    assert_string_equal(sp_payload_get(p, "url"), "https://b.example/");
+    sp_payload_free(p);
+    snowplow_event_free(ev);
+
+    assert_int_equal(snowplow_event_structured_new(&ev, "c", "a", NULL, NULL), 0);
+    assert_int_equal(snowplow_event_set_page(ev, "https://c.example/", "T", NULL), 0);
+    assert_int_equal(snowplow_event_set_page(ev, NULL, NULL, "https://ref/"), 0);
+    p = encode(ev, 1);
+    assert_null(sp_payload_get(p, "url")); /* not the event's own fields */
+    assert_int_equal(sp_event_encode_page(ev, p), 0);
+    assert_string_equal(sp_payload_get(p, "url"), "https://c.example/");
+    assert_string_equal(sp_payload_get(p, "page"), "T");
+    assert_string_equal(sp_payload_get(p, "refr"), "https://ref/");
+    sp_payload_free(p);
+    snowplow_event_free(ev);
+    sp_test_assert_error(snowplow_event_set_page(NULL, "u", NULL, NULL), SNOWPLOW_EINVAL, "event",
+                         NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,7 +513,7 @@ int main(void)
         cmocka_unit_test(self_describing_and_contexts), cmocka_unit_test(screen_views),
         cmocka_unit_test(link_click_and_carts),         cmocka_unit_test(forms),
         cmocka_unit_test(site_search_and_timing),       cmocka_unit_test(transaction_and_items),
-        cmocka_unit_test(timestamps_and_nulls),
+        cmocka_unit_test(timestamps_and_nulls),         cmocka_unit_test(page_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

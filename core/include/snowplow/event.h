@@ -212,6 +212,16 @@ SNOWPLOW_API int snowplow_event_add_item_context(snowplow_event *event, size_t i
                                                  const snowplow_sdjson *context);
 
 /**
+ * Whether the items of an ECOMMERCE_TRANSACTION carry the transaction's contexts:
+ * `share` 1 (the default): each item's `ti` event carries the transaction's
+ * contexts followed by its own; 0: its own only, as the official Ruby tracker
+ * sends them (the transaction's contexts then go with the `tr` event alone).
+ * Errors: SNOWPLOW_EINVAL (event NULL, share not 0 or 1), SNOWPLOW_EFIELD (not a
+ * transaction).
+ */
+SNOWPLOW_API int snowplow_event_set_items_share_contexts(snowplow_event *event, int share);
+
+/**
  * Set the true timestamp (`ttm`), milliseconds since the epoch, from 0 to
  * 253402300799999 (9999-12-31T23:59:59.999Z, the last the pipeline takes).
  * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
@@ -231,6 +241,19 @@ SNOWPLOW_API int snowplow_event_set_device_timestamp(snowplow_event *event, int6
  */
 SNOWPLOW_API int snowplow_event_set_subject(snowplow_event *event,
                                             snowplow_subject *subject);
+
+/**
+ * Page fields for an event of any type, as the Ruby tracker 0.7's per-event
+ * `Page`: `url`, `page` (title) and `refr` (referrer). Each value that is not NULL
+ * or "" is sent with the event (and with each item of a transaction); NULL or ""
+ * leaves that field as it is. A page view or page ping has these fields itself:
+ * there the values replace page_url, page_title and referrer. Values are copied.
+ * Threads: as the other setters. Errors: SNOWPLOW_EINVAL (event NULL),
+ * SNOWPLOW_EUTF8 (names the argument), SNOWPLOW_ENOMEM; on error the event is
+ * unchanged.
+ */
+SNOWPLOW_API int snowplow_event_set_page(snowplow_event *event, const char *url,
+                                         const char *title, const char *referrer);
 
 /**
  * Check that every required field is set (snowplow_tracker_track() checks too).

@@ -76,6 +76,8 @@ void snowplow_event_free(snowplow_event *event)
     }
     free(event->items);
     snowplow_subject_free(event->subject);
+    for (size_t i = 0; i < 3; i++)
+        free(event->page[i]);
     free(event);
 }
 
@@ -437,6 +439,19 @@ static int set_timestamp(snowplow_event *ev, const char *fn, int64_t ms, int *ha
     return SNOWPLOW_OK;
 }
 
+int snowplow_event_set_items_share_contexts(snowplow_event *event, int share)
+{
+    static const char fn[] = "snowplow_event_set_items_share_contexts";
+    if (event == NULL)
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: event: must not be NULL", fn);
+    if (share != 0 && share != 1)
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: share: must be 0 or 1, not %d", fn, share);
+    if (event->kind->type != SNOWPLOW_EVENT_ECOMMERCE_TRANSACTION)
+        return sp_error_set(SNOWPLOW_EFIELD, "%s: a %s event has no items", fn, event->kind->name);
+    event->items_skip_event_contexts = !share;
+    return SNOWPLOW_OK;
+}
+
 int snowplow_event_set_true_timestamp(snowplow_event *event, int64_t ms)
 {
     return set_timestamp(event, "snowplow_event_set_true_timestamp", ms,
@@ -460,6 +475,61 @@ int snowplow_event_set_subject(snowplow_event *event, snowplow_subject *subject)
     snowplow_subject_free(event->subject);
     event->subject = subject;
     return SNOWPLOW_OK;
+}
+
+/* The protocol's page fields, and the page view's and ping's names for them. */
+static const char *const page_keys[3] = {"url", "page", "refr"};
+static const char *const page_fields[3] = {"page_url", "page_title", "referrer"};
+
+int snowplow_event_set_page(snowplow_event *event, const char *url, const char *title,
+                            const char *referrer)
+{
+    static const char fn[] = "snowplow_event_set_page";
+    if (event == NULL)
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: event: must not be NULL", fn);
+    const char *values[3] = {url, title, referrer};
+    const char *names[3] = {"url", "title", "referrer"};
+    for (size_t i = 0; i < 3; i++) {
+        if (values[i] != NULL && values[i][0] == '\0')
+            values[i] = NULL; /* as if not given: the event keeps its own */
+        if (values[i] != NULL && !sp_utf8_valid(values[i], strlen(values[i])))
+            return sp_error_set(SNOWPLOW_EUTF8, "%s: %s: not valid UTF-8", fn, names[i]);
+    }
+    /* Copy first, so that the event stays unchanged when memory runs out. */
+    char *copies[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < 3; i++) {
+        if (values[i] != NULL && (copies[i] = strdup(values[i])) == NULL) {
+            for (size_t k = 0; k < i; k++)
+                free(copies[k]);
+            return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+        }
+    }
+    /* A page view or ping has the fields itself: the page replaces them. */
+    snowplow_event_type type = event->kind->type;
+    int own = type == SNOWPLOW_EVENT_PAGE_VIEW || type == SNOWPLOW_EVENT_PAGE_PING;
+    for (size_t i = 0; i < 3; i++) {
+        if (copies[i] == NULL)
+            continue;
+        if (own) {
+            size_t index = 0;
+            (void)lookup(event, fn, page_fields[i], &index); /* both kinds have all three */
+            clear_value(&event->values[index]);
+            event->values[index].set = 1;
+            event->values[index].text = copies[i];
+        } else {
+            free(event->page[i]);
+            event->page[i] = copies[i];
+        }
+    }
+    return SNOWPLOW_OK;
+}
+
+int sp_event_encode_page(const snowplow_event *ev, sp_payload *p)
+{
+    int rc = 0;
+    for (size_t i = 0; i < 3 && rc == 0; i++)
+        rc = sp_payload_add(p, page_keys[i], ev->page[i]);
+    return rc;
 }
 
 int snowplow_event_validate(const snowplow_event *event)

@@ -163,7 +163,8 @@ int sp_event_encode_contexts(const snowplow_event *ev, size_t item, sp_payload *
     static const char prefix[] = "{\"schema\":\"" CONTEXTS_SCHEMA "\",\"data\":[";
     const sp_item *it = item == SP_EVENT_NO_ITEM ? NULL : &ev->items[item];
     size_t n_own = it ? it->n_contexts : 0;
-    size_t n = ev->n_contexts + n_own;
+    size_t n_shared = it && ev->items_skip_event_contexts ? 0 : ev->n_contexts;
+    size_t n = n_shared + n_own;
     if (n == 0)
         return 0;
     /* prefix, entity, ",", entity, ..., "]}": joined (or encoded) in the payload. */
@@ -180,7 +181,7 @@ int sp_event_encode_contexts(const snowplow_event *ev, size_t item, sp_payload *
     pieces[k++] = (sp_text_piece){prefix, sizeof prefix - 1};
     for (size_t i = 0; i < n; i++) {
         const snowplow_sdjson *entity =
-            i < ev->n_contexts ? ev->contexts[i] : it->contexts[i - ev->n_contexts];
+            i < n_shared ? ev->contexts[i] : it->contexts[i - n_shared];
         if (i > 0)
             pieces[k++] = (sp_text_piece){",", 1};
         pieces[k++] = (sp_text_piece){snowplow_sdjson_json(entity), sp_sdjson_json_len(entity)};

@@ -77,6 +77,8 @@ struct snowplow_event {
     sp_item *items;
     size_t n_items;
     snowplow_subject *subject;
+    int items_skip_event_contexts; /* snowplow_event_set_items_share_contexts(ev, 0) */
+    char *page[3]; /* url, page, refr of snowplow_event_set_page() (kinds without their own) */
     int has_true_timestamp, has_device_timestamp;
     int64_t true_timestamp, device_timestamp;
 };
@@ -103,6 +105,10 @@ int sp_event_encode(const snowplow_event *ev, sp_payload *p, int base64);
 
 /* Add item `index`'s own fields (e=ti and ti_*) of a transaction to `p`. */
 int sp_event_encode_item(const snowplow_event *ev, size_t index, sp_payload *p);
+
+/* Add the page fields of snowplow_event_set_page() that an event kind without
+ * page fields of its own carries (url, page, refr). Return 0 or SNOWPLOW_ENOMEM. */
+int sp_event_encode_page(const snowplow_event *ev, sp_payload *p);
 
 /* No item: the contexts of the event itself. */
 #define SP_EVENT_NO_ITEM ((size_t)-1)

@@ -218,7 +218,8 @@ int snowplow_tracker_set_subject(snowplow_tracker *tracker, snowplow_subject *su
     return SNOWPLOW_OK;
 }
 
-/* Fields every payload of a tracked event carries: ids, times, tracker, subject. */
+/* Fields every payload of a tracked event carries: ids, times, tracker, subject,
+ * and the page of snowplow_event_set_page() (items too). */
 static int add_common(sp_payload *p, const snowplow_tracker *t, const snowplow_event *ev,
                       snowplow_subject *tracker_subject, int64_t dtm, char *eid)
 {
@@ -238,6 +239,8 @@ static int add_common(sp_payload *p, const snowplow_tracker *t, const snowplow_e
         snowplow_subject *subjects[2] = {ev->subject, tracker_subject};
         rc = sp_subject_apply(p, subjects, 2, t->config.platform);
     }
+    if (rc == 0)
+        rc = sp_event_encode_page(ev, p);
     return rc;
 }
 

@@ -25,7 +25,7 @@ module Snowplow
       deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout.to_f
       open = @emitters.keys.reject(&:closed?)
       # Every emitter starts sending at once; then each is closed in turn.
-      open.each { |emitter| emitter.flush(true) }
+      open.each { |emitter| Native.emitter_flush_async(emitter.native) }
       open.each do |emitter|
         next if emitter.closed?
 

@@ -11,6 +11,11 @@ module Snowplow
       @type = type
       @value = value
     end
+
+    # Now, in milliseconds since the epoch (as the gem's Timestamp.create).
+    def self.create
+      Process.clock_gettime(Process::CLOCK_REALTIME, :millisecond)
+    end
   end
 
   # The true timestamp (`ttm`): when the event really happened, as far as the

@@ -9,7 +9,10 @@ module Snowplow
   # As in snowplow-tracker 0.6.1: `context` is an Array of
   # SelfDescribingJson entities, `tstamp` a number of milliseconds (the
   # device timestamp) or a TrueTimestamp / DeviceTimestamp, and every track
-  # method returns the tracker. Bad input raises ArgumentError with the C
+  # method returns the tracker. As in 0.7, every track method also takes
+  # `subject:` (a Subject for this event, whose fields override the
+  # tracker's) and `page:` (a Page: url, title and referrer sent with the
+  # event). Bad input raises ArgumentError with the C
   # library's message and queues nothing. Tracking never waits for the network.
   # A tracker may be used by many threads at once.
   class Tracker
@@ -85,26 +88,30 @@ module Snowplow
 
     # ---- the 0.6.1 events --------------------------------------------------
 
-    def track_page_view(page_url, page_title = nil, referrer = nil, context = nil, tstamp = nil)
+    def track_page_view(page_url, page_title = nil, referrer = nil, context = nil, tstamp = nil,
+                        subject: nil, page: nil)
+      page_url, page_title, referrer = page_arg(page).merge(page_url, page_title, referrer) if page
       emit(Native.event_page_view_new(str(page_url, "page_url"), str(page_title, "page_title"),
-                                      str(referrer, "referrer")), context, tstamp)
+                                      str(referrer, "referrer")), context, tstamp, subject, page)
     end
 
-    def track_struct_event(category, action, label = nil, property = nil, value = nil, context = nil, tstamp = nil)
+    def track_struct_event(category, action, label = nil, property = nil, value = nil, context = nil, tstamp = nil,
+                           subject: nil, page: nil)
       emit(Native.event_structured_new(str(category, "category"), str(action, "action"),
-                                       str(label, "label"), str(property, "property")), context, tstamp) do |ev|
+                                       str(label, "label"), str(property, "property")),
+           context, tstamp, subject, page) do |ev|
         Native.event_set_double(ev, "value", Convert.number(value, "track_struct_event: value")) unless value.nil?
       end
     end
 
-    def track_screen_view(name = nil, id = nil, context = nil, tstamp = nil)
-      emit(Native.event_screen_view_new(str(name, "name"), str(id, "id")), context, tstamp)
+    def track_screen_view(name = nil, id = nil, context = nil, tstamp = nil, subject: nil, page: nil)
+      emit(Native.event_screen_view_new(str(name, "name"), str(id, "id")), context, tstamp, subject, page)
     end
 
-    def track_self_describing_event(event_json, context = nil, tstamp = nil)
+    def track_self_describing_event(event_json, context = nil, tstamp = nil, subject: nil, page: nil)
       # Usually one C call encodes, builds and tracks it all; it declines
       # (having done nothing) whatever it cannot do exactly as below.
-      return self if tstamp.nil? &&
+      return self if tstamp.nil? && subject.nil? && page.nil? &&
                      Native.track_self_describing_fast(@native, SelfDescribingJson, event_json, context, @blocking)
       unless event_json.is_a?(SelfDescribingJson)
         raise ArgumentError, "track_self_describing_event: event_json: expected a Snowplow::SelfDescribingJson, " \
@@ -117,12 +124,12 @@ module Snowplow
       ensure
         Native.sdjson_free(sdj) # the event holds its own reference
       end
-      emit(ev, context, tstamp)
+      emit(ev, context, tstamp, subject, page)
     end
 
     # The 0.6.1 name of track_self_describing_event.
-    def track_unstruct_event(event_json, context = nil, tstamp = nil)
-      track_self_describing_event(event_json, context, tstamp)
+    def track_unstruct_event(event_json, context = nil, tstamp = nil, subject: nil, page: nil)
+      track_self_describing_event(event_json, context, tstamp, subject: subject, page: page)
     end
 
     # transaction: {"order_id" =>, "total_value" =>, "affiliation", "tax_value",
@@ -130,17 +137,17 @@ module Snowplow
     # "price" =>, "quantity" =>, "name", "category"}]. Keys may be Strings or
     # Symbols. Items share the transaction's contexts and timestamps; an item's
     # own "context" (an Array of SelfDescribingJson) is sent after them.
-    def track_ecommerce_transaction(transaction, items, context = nil, tstamp = nil)
+    def track_ecommerce_transaction(transaction, items, context = nil, tstamp = nil, subject: nil, page: nil)
       tr = hash_arg(transaction, "transaction", TRANSACTION_KEYS)
       %w[order_id total_value].each do |k|
         raise ArgumentError, "track_ecommerce_transaction: transaction: #{k} is required" if tr[k].nil?
       end
       raise ArgumentError, "track_ecommerce_transaction: items: expected an Array" unless items.is_a?(Array)
 
-      item_hashes = items.each_with_index.map { |item, i| hash_arg(item, "items[#{i}]", ITEM_KEYS) }
+      item_hashes = items.each_with_index.map { |item, i| hash_arg(item, "items[#{i}]", self.class::ITEM_KEYS) }
       ev = Native.event_ecommerce_transaction_new(str(tr["order_id"], "order_id"),
                                                   Convert.number(tr["total_value"], "track_ecommerce_transaction: total_value"))
-      emit(ev, context, tstamp) do
+      emit(ev, context, tstamp, subject, page) do
         %w[affiliation city state country currency].each do |k|
           Native.event_set_string(ev, k, str(tr[k], k)) unless tr[k].nil?
         end
@@ -148,15 +155,17 @@ module Snowplow
           Native.event_set_double(ev, k, Convert.number(tr[k], "track_ecommerce_transaction: #{k}")) unless tr[k].nil?
         end
         item_hashes.each_with_index { |item, i| add_item(ev, item, i) }
+        Native.event_set_items_share_contexts(ev, 0) unless items_share_contexts?
       end
     end
 
     # ---- further events (the Python tracker's set) --------------------------
 
     def track_page_ping(page_url, page_title = nil, referrer = nil, min_x = nil, max_x = nil, min_y = nil,
-                        max_y = nil, context = nil, tstamp = nil)
+                        max_y = nil, context = nil, tstamp = nil, subject: nil, page: nil)
+      page_url, page_title, referrer = page_arg(page).merge(page_url, page_title, referrer) if page
       emit(Native.event_page_ping_new(str(page_url, "page_url"), str(page_title, "page_title"),
-                                      str(referrer, "referrer")), context, tstamp) do |ev|
+                                      str(referrer, "referrer")), context, tstamp, subject, page) do |ev|
         { "min_x" => min_x, "max_x" => max_x, "min_y" => min_y, "max_y" => max_y }.each do |k, v|
           Native.event_set_int(ev, k, Convert.integer(v, "track_page_ping: #{k}")) unless v.nil?
         end
@@ -164,9 +173,9 @@ module Snowplow
     end
 
     def track_link_click(target_url, element_id = nil, element_classes = nil, element_target = nil,
-                         element_content = nil, context = nil, tstamp = nil)
+                         element_content = nil, context = nil, tstamp = nil, subject: nil, page: nil)
       classes = Convert.strings(element_classes, "track_link_click: element_classes")
-      emit(Native.event_link_click_new(str(target_url, "target_url")), context, tstamp) do |ev|
+      emit(Native.event_link_click_new(str(target_url, "target_url")), context, tstamp, subject, page) do |ev|
         set_strings(ev, "element_id" => element_id, "element_target" => element_target,
                         "element_content" => element_content)
         classes&.each { |c| Native.event_add_string(ev, "element_classes", c) }
@@ -174,42 +183,44 @@ module Snowplow
     end
 
     def track_add_to_cart(sku, quantity, name = nil, category = nil, unit_price = nil, currency = nil,
-                          context = nil, tstamp = nil)
+                          context = nil, tstamp = nil, subject: nil, page: nil)
       cart_event(:event_add_to_cart_new, "track_add_to_cart", sku, quantity, name, category, unit_price,
-                 currency, context, tstamp)
+                 currency, context, tstamp, subject, page)
     end
 
     def track_remove_from_cart(sku, quantity, name = nil, category = nil, unit_price = nil, currency = nil,
-                               context = nil, tstamp = nil)
+                               context = nil, tstamp = nil, subject: nil, page: nil)
       cart_event(:event_remove_from_cart_new, "track_remove_from_cart", sku, quantity, name, category,
-                 unit_price, currency, context, tstamp)
+                 unit_price, currency, context, tstamp, subject, page)
     end
 
     # node_name: "INPUT", "TEXTAREA" or "SELECT"; value nil is sent as null.
     def track_form_change(form_id, element_id, node_name, value, type = nil, element_classes = nil,
-                          context = nil, tstamp = nil)
+                          context = nil, tstamp = nil, subject: nil, page: nil)
       classes = Convert.strings(element_classes, "track_form_change: element_classes")
       emit(Native.event_form_change_new(str(form_id, "form_id"), str(element_id, "element_id"),
-                                        str(node_name, "node_name"), str(value, "value")), context, tstamp) do |ev|
+                                        str(node_name, "node_name"), str(value, "value")), context, tstamp, subject, page) do |ev|
         set_strings(ev, "type" => type)
         classes&.each { |c| Native.event_add_string(ev, "element_classes", c) }
       end
     end
 
     # elements: [{"name" =>, "value" =>, "nodeName" =>, "type" =>}, ...]
-    def track_form_submit(form_id, form_classes = nil, elements = nil, context = nil, tstamp = nil)
+    def track_form_submit(form_id, form_classes = nil, elements = nil, context = nil, tstamp = nil,
+                          subject: nil, page: nil)
       classes = Convert.strings(form_classes, "track_form_submit: form_classes")
-      emit(Native.event_form_submit_new(str(form_id, "form_id")), context, tstamp) do |ev|
+      emit(Native.event_form_submit_new(str(form_id, "form_id")), context, tstamp, subject, page) do |ev|
         classes&.each { |c| Native.event_add_string(ev, "form_classes", c) }
         Native.event_set_json(ev, "elements", Convert.json(elements, "track_form_submit: elements")) unless elements.nil?
       end
     end
 
     # terms: Array of Strings; filters: {"name" => String or true/false}.
-    def track_site_search(terms, filters = nil, total_results = nil, page_results = nil, context = nil, tstamp = nil)
+    def track_site_search(terms, filters = nil, total_results = nil, page_results = nil, context = nil, tstamp = nil,
+                          subject: nil, page: nil)
       list = Convert.strings(terms, "track_site_search: terms") ||
              raise(ArgumentError, "track_site_search: terms: required")
-      emit(Native.event_site_search_new(list), context, tstamp) do |ev|
+      emit(Native.event_site_search_new(list), context, tstamp, subject, page) do |ev|
         Native.event_set_json(ev, "filters", Convert.json(filters, "track_site_search: filters")) unless filters.nil?
         { "total_results" => total_results, "page_results" => page_results }.each do |k, v|
           Native.event_set_int(ev, k, Convert.integer(v, "track_site_search: #{k}")) unless v.nil?
@@ -218,9 +229,9 @@ module Snowplow
     end
 
     # timing: usually milliseconds.
-    def track_timing(category, variable, timing, label = nil, context = nil, tstamp = nil)
+    def track_timing(category, variable, timing, label = nil, context = nil, tstamp = nil, subject: nil, page: nil)
       emit(Native.event_timing_new(str(category, "category"), str(variable, "variable"),
-                                   Convert.number(timing, "track_timing: timing")), context, tstamp) do |ev|
+                                   Convert.number(timing, "track_timing: timing")), context, tstamp, subject, page) do |ev|
         set_strings(ev, "label" => label)
       end
     end
@@ -228,8 +239,10 @@ module Snowplow
     # The mobile screen view (schema mobile/screen_view/1-0-0); id is a UUID,
     # made up when nil.
     def track_mobile_screen_view(name, id = nil, type = nil, previous_name = nil, previous_id = nil,
-                                 previous_type = nil, transition_type = nil, context = nil, tstamp = nil)
-      emit(Native.event_mobile_screen_view_new(str(name, "name"), str(id, "id")), context, tstamp) do |ev|
+                                 previous_type = nil, transition_type = nil, context = nil, tstamp = nil,
+                                 subject: nil, page: nil)
+      emit(Native.event_mobile_screen_view_new(str(name, "name"), str(id, "id")),
+           context, tstamp, subject, page) do |ev|
         set_strings(ev, "type" => type, "previous_name" => previous_name, "previous_id" => previous_id,
                         "previous_type" => previous_type, "transition_type" => transition_type)
       end
@@ -272,12 +285,18 @@ module Snowplow
       fields.each { |k, v| Native.event_set_string(ev, k, str(v, k)) unless v.nil? }
     end
 
-    def cart_event(constructor, fn, sku, quantity, name, category, unit_price, currency, context, tstamp)
+    def cart_event(constructor, fn, sku, quantity, name, category, unit_price, currency, context, tstamp, subject, page)
       emit(Native.public_send(constructor, str(sku, "sku"), Convert.number(quantity, "#{fn}: quantity")),
-           context, tstamp) do |ev|
+           context, tstamp, subject, page) do |ev|
         set_strings(ev, "name" => name, "category" => category, "currency" => currency)
         Native.event_set_double(ev, "unit_price", Convert.number(unit_price, "#{fn}: unit_price")) unless unit_price.nil?
       end
+    end
+
+    # Items carry the transaction's contexts before their own (the gem's
+    # SnowplowTracker sends an item's own alone).
+    def items_share_contexts?
+      true
     end
 
     def hash_arg(value, name, keys)
@@ -323,14 +342,33 @@ module Snowplow
 
     # Finish the event (fields in the block, then contexts and timestamp),
     # track it and free it, whatever happens.
-    def emit(ev, context, tstamp)
+    def emit(ev, context, tstamp, subject, page)
       yield ev if block_given?
+      Native.event_set_subject(ev, subject_arg(subject).native) if subject
+      set_page(ev, page_arg(page)) if page
       add_contexts(ev, context)
       set_tstamp(ev, tstamp)
       Native.track_nogvl(@native, ev, @blocking ? 1 : 0)
       self
     ensure
       Native.event_free(ev)
+    end
+
+    # The per-event subject (0.7): its fields override the tracker's subject's.
+    def subject_arg(subject)
+      return subject if subject.is_a?(Subject)
+
+      raise ArgumentError, "subject: expected a Snowplow::Subject, got #{subject.class}"
+    end
+
+    def page_arg(page)
+      return page if page.is_a?(Page)
+
+      raise ArgumentError, "page: expected a Snowplow::Page, got #{page.class}"
+    end
+
+    def set_page(ev, page)
+      Native.event_set_page(ev, page.page_url, page.page_title, page.referrer)
     end
 
     def add_contexts(ev, context)
