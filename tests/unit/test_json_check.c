@@ -1,6 +1,6 @@
 /* The strict JSON validator and what it reports about valid text
  * (sp_json_inspect): the top-level kind, numbers that overflow a double,
- * unpaired surrogate escapes, whitespace between tokens, keys that appear twice. The number and the
+ * unpaired surrogate escapes, whitespace between tokens. The number and the
  * surrogate verdicts are also checked against strtod and cJSON. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -256,48 +256,9 @@ static void agrees_with_cjson_on_escapes(void **state)
     }
 }
 
-/* A key twice in one object is refused at any depth, however it is written;
- * the same key in different objects, and a prefix of another key, are fine. */
-static void refuses_a_key_twice_in_one_object(void **state)
-{
-    (void)state;
-    static const char *const twice[] = {
-        "{\"a\":1,\"a\":2}",
-        "{\"a\":1,\"b\":{\"x\":[{\"k\":1,\"k\":1}]}}",
-        "{\"a\":1,\"\\u0061\":2}",                       /* \u0061 is a */
-        "{\"\xc3\xa9\":1,\"\\u00e9\":2}",               /* e-acute, raw and escaped */
-        "{\"\xf0\x9f\x98\x80\":1,\"\\ud83d\\ude00\":2}",  /* a pair and its UTF-8 */
-        "{\"\\n\":1,\"\\u000a\":2}",
-        "{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
-        "\"k8\":8,\"k9\":9,\"k10\":10,\"k3\":11}",      /* more keys than the stack holds */
-    };
-    static const char *const once[] = {
-        "{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":2}]}",
-        "{\"a\":1,\"ab\":2,\"\":3,\"\\u0062\":4}",
-        "{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
-        "\"k8\":8,\"k9\":9,\"k10\":10,\"k11\":11}",
-    };
-    for (size_t i = 0; i < sizeof twice / sizeof twice[0]; i++) {
-        size_t at = 0;
-        const char *problem = sp_json_problem(twice[i], strlen(twice[i]), &at);
-        if (problem == NULL || strstr(problem, "twice") == NULL)
-            fail_msg("'%s': %s", twice[i], problem ? problem : "accepted");
-        sp_json_facts f = facts_of(twice[i]); /* inspect notes it, and leaves it */
-        assert_true(f.duplicate_key);
-        assert_int_equal(at, f.duplicate_key_at);
-        assert_true(twice[i][f.duplicate_key_at - 1] == '"');
-        assert_true(twice[i][f.duplicate_key_at + f.duplicate_key_len] == '"');
-    }
-    for (size_t i = 0; i < sizeof once / sizeof once[0]; i++) {
-        assert_false(facts_of(once[i]).duplicate_key);
-        assert_null(sp_json_problem(once[i], strlen(once[i]), NULL));
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(refuses_a_key_twice_in_one_object),
         cmocka_unit_test(same_problems_as_sp_json_problem),
         cmocka_unit_test(reports_the_top_level_kind),
         cmocka_unit_test(counts_whitespace_outside_strings),

@@ -84,12 +84,6 @@ static int build(snowplow_sdjson **out, const char *fn, const char *schema, cons
                             fn);
     if (!facts.top_is_object)
         return sp_error_set(SNOWPLOW_EJSON, "%s: json: data must be a JSON object", fn);
-    /* Readers differ on which value of a repeated key wins; collectors refuse it. */
-    if (facts.duplicate_key)
-        return sp_error_set(SNOWPLOW_EJSON,
-                            "%s: json: the key \"%.*s\" appears twice in one object", fn,
-                            (int)(facts.duplicate_key_len > 80 ? 80 : facts.duplicate_key_len),
-                            json + facts.duplicate_key_at);
     /* 1e400 would read back as infinity, which JSON cannot write. */
     if (facts.number_overflows)
         return sp_error_set(SNOWPLOW_EJSON, "%s: json: a number is out of the double range",

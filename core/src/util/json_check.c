@@ -4,8 +4,6 @@
 #include "util/json_check.h"
 #include "util/text.h"
 
-#include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 typedef struct reader {
@@ -226,103 +224,6 @@ static int read_word(reader *r, const char *word)
 
 static int read_value(reader *r, int depth);
 
-/* A key: the text between its quotes, escapes not decoded. */
-typedef struct key_span {
-    const char *s;
-    size_t len;
-} key_span;
-
-/* The next character of a key's text as a code point, escapes decoded, so that
- * "a" and "\u0061" are the same key. The text has passed read_string(). */
-static uint32_t next_code_point(const key_span *k, size_t *i)
-{
-    const unsigned char *s = (const unsigned char *)k->s;
-    unsigned char c = s[(*i)++];
-    if (c == '\\') {
-        c = s[(*i)++];
-        if (c != 'u')
-            return c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ? '\n' : c == 'r' ? '\r'
-                 : c == 't' ? '\t' : c;
-        uint32_t unit = (uint32_t)escaped_unit_at(k->s, k->len, *i - 2);
-        *i += 4;
-        long low = unit >= 0xD800 && unit <= 0xDBFF ? escaped_unit_at(k->s, k->len, *i) : -1;
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-            *i += 6;
-            return 0x10000 + ((unit - 0xD800) << 10) + ((uint32_t)low - 0xDC00);
-        }
-        return unit;
-    }
-    if (c < 0x80)
-        return c;
-    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
-    uint32_t cp = c & (0x3F >> extra);
-    while (extra-- > 0 && *i < k->len)
-        cp = (cp << 6) | (s[(*i)++] & 0x3F);
-    return cp;
-}
-
-static int key_compare(const void *pa, const void *pb)
-{
-    const key_span *a = pa, *b = pb;
-    size_t i = 0, j = 0;
-    while (i < a->len && j < b->len) {
-        uint32_t x = next_code_point(a, &i), y = next_code_point(b, &j);
-        if (x != y)
-            return x < y ? -1 : 1;
-    }
-    return (i < a->len) - (j < b->len);
-}
-
-/* The keys of one object, to find one that appears twice: a few on the stack,
- * more on the heap. */
-typedef struct key_set {
-    key_span small[8];
-    key_span *items;
-    size_t n, cap;
-} key_set;
-
-static int key_set_add(reader *r, key_set *set, const char *s, size_t len)
-{
-    if (set->n == set->cap) {
-        size_t cap = set->cap * 2;
-        key_span *grown = set->items == set->small ? malloc(cap * sizeof *grown)
-                                                   : realloc(set->items, cap * sizeof *grown);
-        if (grown == NULL)
-            return fail(r, "too many keys to check (out of memory)");
-        if (set->items == set->small)
-            memcpy(grown, set->small, sizeof set->small);
-        set->items = grown;
-        set->cap = cap;
-    }
-    set->items[set->n++] = (key_span){s, len};
-    return 1;
-}
-
-/* Note the first key that appears twice in one object (JSON readers differ on
- * which value wins, and strict ones refuse the text). */
-static void note_duplicate_keys(reader *r, key_set *set)
-{
-    const key_span *dup = NULL;
-    if (set->n <= 8) {
-        for (size_t a = 1; a < set->n && dup == NULL; a++)
-            for (size_t b = 0; b < a && dup == NULL; b++)
-                if (key_compare(&set->items[a], &set->items[b]) == 0)
-                    dup = &set->items[a];
-    } else {
-        qsort(set->items, set->n, sizeof *set->items, key_compare);
-        for (size_t a = 1; a < set->n && dup == NULL; a++)
-            if (key_compare(&set->items[a], &set->items[a - 1]) == 0)
-                dup = &set->items[a];
-    }
-    if (dup != NULL) {
-        r->facts->duplicate_key = true;
-        r->facts->duplicate_key_at = (size_t)(dup->s - r->s);
-        r->facts->duplicate_key_len = dup->len;
-    }
-}
-
-static int read_members(reader *r, int depth, char close, key_set *keys);
-
 /* Objects and arrays: members separated by commas, no trailing comma. */
 static int read_container(reader *r, int depth, char close)
 {
@@ -334,29 +235,12 @@ static int read_container(reader *r, int depth, char close)
         r->pos++;
         return 1;
     }
-    key_set keys;
-    keys.items = keys.small;
-    keys.n = 0;
-    keys.cap = sizeof keys.small / sizeof keys.small[0];
-    int ok = read_members(r, depth, close, &keys);
-    if (ok && close == '}' && keys.n > 1 && !r->facts->duplicate_key)
-        note_duplicate_keys(r, &keys);
-    if (keys.items != keys.small)
-        free(keys.items);
-    return ok;
-}
-
-static int read_members(reader *r, int depth, char close, key_set *keys)
-{
     for (;;) {
         skip_space(r);
         if (close == '}') {
             if (peek(r) != '"')
                 return fail(r, "an object key must be a string");
-            size_t key_start = r->pos + 1;
             if (!read_string(r))
-                return 0;
-            if (!key_set_add(r, keys, r->s + key_start, r->pos - 1 - key_start))
                 return 0;
             skip_space(r);
             if (peek(r) != ':')
@@ -412,11 +296,5 @@ const char *sp_json_inspect(const char *text, size_t len, size_t *at, sp_json_fa
 const char *sp_json_problem(const char *text, size_t len, size_t *at)
 {
     sp_json_facts facts;
-    const char *problem = sp_json_inspect(text, len, at, &facts);
-    if (problem == NULL && facts.duplicate_key) {
-        if (at != NULL)
-            *at = facts.duplicate_key_at;
-        return "a key that appears twice in one object";
-    }
-    return problem;
+    return sp_json_inspect(text, len, at, &facts);
 }

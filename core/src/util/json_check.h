@@ -10,9 +10,8 @@
 
 /*
  * NULL when `text` (len bytes) is exactly one JSON value with optional
- * whitespace around it and no object with a key twice; otherwise a short
- * description of the first problem, and *at its byte offset. UTF-8 is not
- * checked here (sp_utf8_valid does that).
+ * whitespace around it; otherwise a short description of the first problem, and
+ * *at its byte offset. UTF-8 is not checked here (sp_utf8_valid does that).
  */
 const char *sp_json_problem(const char *text, size_t len, size_t *at);
 
@@ -30,17 +29,9 @@ typedef struct sp_json_facts {
     bool unpaired_surrogate;
     /* Whitespace bytes outside strings; 0 means the text is already compact. */
     size_t outside_space;
-    /* Some object has a key twice ("a" and "\u0061" are the same key): the
-     * first such key's text (between its quotes, as written) is at
-     * text[duplicate_key_at], duplicate_key_len bytes. sp_json_problem() refuses
-     * such a text; sp_json_inspect() leaves the verdict to its caller. */
-    bool duplicate_key;
-    size_t duplicate_key_at;
-    size_t duplicate_key_len;
 } sp_json_facts;
 
-/* sp_json_problem() that also fills *facts (never NULL) in the same pass; a
- * key twice is only noted in the facts. */
+/* sp_json_problem() that also fills *facts (never NULL) in the same pass. */
 const char *sp_json_inspect(const char *text, size_t len, size_t *at, sp_json_facts *facts);
 
 #endif
