@@ -301,3 +301,22 @@ def test_mangled_lines_never_crash_and_every_line_is_accounted_for(collector, tm
         for error in record["errors"]:
             assert re.match(r"(self-describing event|context \[\d+\]) iglu:", error) or \
                 "duplicate key" in error, error
+
+
+def test_max_inflight_reaches_the_emitter(collector, tmp_path):
+    """--max-inflight N: requests from the one sending thread overlap (each takes 100 ms at
+    the collector), so they need more than one keep-alive connection; 1 keeps one."""
+    path = tmp_path / "slow.ndjson"
+    path.write_text(ndjson(*[{"e": "se", "se_ca": "c", "se_ac": str(i)} for i in range(12)]))
+    probe = run("-c", collector.url, "--bulk", "--max-inflight", "1", stdin="")
+    if "needs a libsnowplow that has it" in probe.err:
+        pytest.skip("this libsnowplow has no max_inflight option")
+    connections = {}
+    for n in (1, 4):
+        collector.request("POST", "/micro/reset")
+        collector.fault(delay_ms=100)
+        r = run("-c", collector.url, "--bulk", "--batch", "1", "--max-inflight", n, path)
+        assert r.code == 0, r
+        assert collector.counts()["good"] == 12
+        connections[n] = len({req["keepalive_conn_id"] for req in collector.requests()})
+    assert connections[1] == 1 and connections[4] > 1, connections
