@@ -135,6 +135,12 @@ def test_standard_input_and_several_files(collector, tmp_path):
     r = run("-c", collector.url, "--bulk", stdin=stdin.replace("\n", "\r\n"))
     assert r.code == 0, r
     assert collector.counts()["good"] == 5
+    collector.request("POST", "/micro/reset")
+    bom = tmp_path / "bom.ndjson"
+    bom.write_bytes(b"\xef\xbb\xbf" + stdin.encode())  # a byte order mark, CRLF or not
+    r = run("-c", collector.url, "--bulk", bom)
+    assert r.code == 0, r
+    assert collector.counts()["good"] == 5
     r = run("-c", collector.url, "--bulk", tmp_path / "missing.ndjson", a)
     assert r.code == 1, r
     assert "missing.ndjson: No such file or directory" in r.err

@@ -58,10 +58,15 @@ static int read_input(FILE *in, const char *name, snowplow_tracker *tracker,
             line[--len] = '\0';
         if (len > 0 && line[len - 1] == '\r')
             line[--len] = '\0';
+        char *text = line;
+        if (number == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            text += 3; /* a byte order mark some editors write */
+            len -= 3;
+        }
         snowplow_event *ev;
         if (len == 0) {
             track_outcome_bad_line(o, name, number, "empty line");
-        } else if (track_event_from_line(&ev, line, (size_t)len, err, sizeof(err)) != 0) {
+        } else if (track_event_from_line(&ev, text, (size_t)len, err, sizeof(err)) != 0) {
             track_outcome_bad_line(o, name, number, err);
         } else {
             int code = track_one(tracker, ev, ctx, o, name, number);
