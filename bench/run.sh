@@ -77,6 +77,13 @@ cases=(
     "get-t1-sd|--method get --threads 1 --event sd --events $get_events"
     "get-t2-sd|--method get --threads 2 --event sd --events $get_events"
     "get-t1-struct|--method get --threads 1 --event struct --events $get_events"
+    # Requests in flight per sending thread (default 8): 1 is the behaviour
+    # before curl multi; GET gains most (one event per request).
+    "get-t2-sd-i1|--method get --threads 2 --event sd --events $get_events --inflight 1"
+    "get-t2-sd-i32|--method get --threads 2 --event sd --events $get_events --inflight 32"
+    "get-t2-struct-i1|--method get --threads 2 --event struct --events $get_events --inflight 1"
+    "get-t2-struct|--method get --threads 2 --event struct --events $get_events"
+    "post-b100-t2-sd-i1|--method post --batch 100 --threads 2 --event sd --events $post_events --inflight 1"
 )
 if [[ "$burst_events" != 0 ]]; then
     cases+=("burst-post-b100-t2-sd|--method post --batch 100 --threads 2 --event sd --events $burst_events")

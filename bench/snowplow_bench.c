@@ -6,6 +6,7 @@
  *                  [--queue-events N] [--queue-bytes BYTES] [--window W]
  *                  [--byte-limit BYTES] [--flush-timeout MS]
  *                  [--full-policy drop-newest|drop-oldest|block] [--warmup N]
+ *                  [--inflight N] [--redis URL --redis-key KEY]
  *
  * The main thread tracks N copies of one event as fast as it can, timing every
  * snowplow_tracker_track() call with CLOCK_MONOTONIC; the emitter's callbacks
@@ -36,6 +37,10 @@
  * --warmup N tracks N events and flushes them before the measured run (not
  * counted): the heap has grown and the record pool is full, as in a process
  * that has been tracking for a while.
+ *
+ * --inflight N sets the requests in flight per sending thread (default: the
+ * library's, 8). --redis URL --redis-key KEY pushes to a Redis list instead of
+ * a collector (push-only speed; --collector is then not needed).
  *
  * --store PATH adds the persistent SQLite store (sync interval 100 ms); a build
  * without SQLite says "not supported in this build" and exits with status 2.
@@ -80,6 +85,9 @@ typedef struct options {
     long warmup; /* events tracked and flushed before the measured run */
     const char *store;
     long flush_timeout_ms;
+    long inflight;          /* 0 = the library's default */
+    const char *redis_url;  /* push to Redis instead of the collector */
+    const char *redis_key;
 } options;
 
 /* Written by the sending threads' callbacks, read by the main thread. */
@@ -156,7 +164,8 @@ static void usage(FILE *out)
           "                      [--method post|get] [--event sd|struct] [--store PATH]\n"
           "                      [--queue-events N] [--queue-bytes BYTES] [--window W]\n"
           "                      [--byte-limit BYTES] [--flush-timeout MS]\n"
-          "                      [--full-policy drop-newest|drop-oldest|block] [--warmup N]\n",
+          "                      [--full-policy drop-newest|drop-oldest|block] [--warmup N]\n"
+          "                      [--inflight N] [--redis URL --redis-key KEY]\n",
           out);
 }
 
@@ -176,7 +185,7 @@ static long long parse_long(const char *name, const char *text, long long min, l
 static options parse_args(int argc, char **argv)
 {
     options o = {NULL, 100000, 10, 1, SNOWPLOW_METHOD_POST, "sd", 0, 0, 0, 0,
-                 SNOWPLOW_FULL_DROP_NEWEST, 0, NULL, 300000};
+                 SNOWPLOW_FULL_DROP_NEWEST, 0, NULL, 300000, 0, NULL, NULL};
     static const struct option longopts[] = {
         {"collector", required_argument, NULL, 'c'}, {"events", required_argument, NULL, 'n'},
         {"batch", required_argument, NULL, 'b'},     {"threads", required_argument, NULL, 't'},
@@ -188,6 +197,9 @@ static options parse_args(int argc, char **argv)
         {"flush-timeout", required_argument, NULL, 'f'},
         {"full-policy", required_argument, NULL, 'p'},
         {"warmup", required_argument, NULL, 'W'},
+        {"inflight", required_argument, NULL, 'i'},
+        {"redis", required_argument, NULL, 'r'},
+        {"redis-key", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -255,6 +267,15 @@ static options parse_args(int argc, char **argv)
         case 'W':
             o.warmup = parse_long("--warmup", optarg, 0, 100000000);
             break;
+        case 'i':
+            o.inflight = parse_long("--inflight", optarg, 1, 256);
+            break;
+        case 'r':
+            o.redis_url = optarg;
+            break;
+        case 'k':
+            o.redis_key = optarg;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -263,9 +284,13 @@ static options parse_args(int argc, char **argv)
             exit(2);
         }
     }
-    if (optind < argc || o.collector == NULL) {
-        if (o.collector == NULL)
-            fprintf(stderr, "snowplow-bench: --collector is required\n");
+    if (o.redis_url != NULL && o.redis_key == NULL) {
+        fprintf(stderr, "snowplow-bench: --redis needs --redis-key\n");
+        exit(2);
+    }
+    if (optind < argc || (o.collector == NULL && o.redis_url == NULL)) {
+        if (o.collector == NULL && o.redis_url == NULL)
+            fprintf(stderr, "snowplow-bench: --collector (or --redis) is required\n");
         usage(stderr);
         exit(2);
     }
@@ -325,7 +350,10 @@ static snowplow_tracker *make_tracker(const options *o, counters *c, snowplow_em
     snowplow_emitter_options *eo = NULL;
     if (snowplow_emitter_options_new(&eo) != 0)
         die("snowplow_emitter_options_new");
-    if (snowplow_emitter_options_set_endpoint(eo, o->collector) != 0 ||
+    if ((o->collector != NULL && snowplow_emitter_options_set_endpoint(eo, o->collector) != 0) ||
+        (o->redis_url != NULL &&
+         snowplow_emitter_options_set_redis(eo, o->redis_url, o->redis_key) != 0) ||
+        (o->inflight > 0 && snowplow_emitter_options_set_max_inflight(eo, (unsigned)o->inflight) != 0) ||
         snowplow_emitter_options_set_method(eo, o->method) != 0 ||
         snowplow_emitter_options_set_batch_size(eo, o->batch) != 0 ||
         snowplow_emitter_options_set_thread_count(eo, o->threads) != 0 ||
@@ -558,6 +586,8 @@ int main(int argc, char **argv)
     out_str("method", c.post ? "post" : "get");
     out_int("batch", o.batch);
     out_int("threads", o.threads);
+    out_int("inflight", o.inflight);
+    out_str("transport", o.redis_url != NULL ? "redis" : "http");
     out_str("event", o.event_kind);
     out_num("events_per_s", seconds > 0 ? (double)n / seconds : 0.0, 0);
     out_int("track_ns_p50", (long long)quantile(durations, n, 0.50));

@@ -23,7 +23,7 @@ foreach(kind LIBDIR INCLUDEDIR)
   endif()
 endforeach()
 # Private dependencies: what a static link of libsnowplow would need.
-set(SNOWPLOW_PC_REQUIRES_PRIVATE "libcurl libcjson")
+set(SNOWPLOW_PC_REQUIRES_PRIVATE "libcurl libcjson hiredis")
 if(SNOWPLOW_HAVE_SQLITE)
   string(APPEND SNOWPLOW_PC_REQUIRES_PRIVATE " sqlite3")
 endif()

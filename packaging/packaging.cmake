@@ -67,7 +67,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE ${SNOWPLOW_PACKAGE_RELEASE})
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${SNOWPLOW_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# dpkg-shlibdeps computes libc6, libcurl4, libcjson1 from the ELF files; it
+# dpkg-shlibdeps computes libc6, libcurl4, libcjson1, libhiredis0.14 from the ELF files; it
 # must be told where our own not-yet-installed libsnowplow.so.0 lives.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 get_target_property(_snowplow_lib_dir snowplow LIBRARY_OUTPUT_DIRECTORY)
@@ -86,10 +86,10 @@ set(CPACK_DEBIAN_RUNTIME_DESCRIPTION
 
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME libsnowplow-dev)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
-# snowplow.pc names libcurl, libcjson (and sqlite3) in Requires.private:
+# snowplow.pc names libcurl, libcjson, hiredis (and sqlite3) in Requires.private:
 # pkg-config needs their .pc files even for --cflags.
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
-  "libsnowplow0 (= ${SNOWPLOW_PACKAGE_FULL_VERSION}), libcurl4-openssl-dev | libcurl-dev, libcjson-dev")
+  "libsnowplow0 (= ${SNOWPLOW_PACKAGE_FULL_VERSION}), libcurl4-openssl-dev | libcurl-dev, libcjson-dev, libhiredis-dev")
 if(SNOWPLOW_HAVE_SQLITE)
   string(APPEND CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS ", libsqlite3-dev")
 endif()
@@ -146,7 +146,7 @@ set(CPACK_RPM_DEVELOPMENT_PACKAGE_SUMMARY "${_snowplow_summary_development}")
 set(CPACK_RPM_DEVELOPMENT_PACKAGE_DESCRIPTION "${_snowplow_detail_development}")
 # rpm does not derive this one: the -devel package needs the exact runtime.
 set(CPACK_RPM_DEVELOPMENT_PACKAGE_REQUIRES
-  "libsnowplow0 = ${SNOWPLOW_PACKAGE_FULL_VERSION}, pkgconfig(libcurl), pkgconfig(libcjson)")
+  "libsnowplow0 = ${SNOWPLOW_PACKAGE_FULL_VERSION}, pkgconfig(libcurl), pkgconfig(libcjson), pkgconfig(hiredis)")
 if(SNOWPLOW_HAVE_SQLITE)
   string(APPEND CPACK_RPM_DEVELOPMENT_PACKAGE_REQUIRES ", pkgconfig(sqlite3)")
 endif()

@@ -17,6 +17,9 @@ static void test_one_event_per_request_same_connection(void **state)
     snowplow_emitter_options *o = th_options(sp_test_collector_url(c), &ok, NULL);
     snowplow_emitter_options_set_method(o, SNOWPLOW_METHOD_GET);
     snowplow_emitter_options_set_batch_size(o, 10); /* ignored by GET */
+    /* One request at a time: a single kept-alive connection (several in
+     * flight use one connection each; test_transport_inflight.c). */
+    snowplow_emitter_options_set_max_inflight(o, 1);
     snowplow_emitter *em = NULL;
     assert_int_equal(snowplow_emitter_new(&em, o), 0);
 

@@ -315,6 +315,22 @@ static void test_proxy_environment(void **state)
     cJSON_Delete(requests);
 }
 
+/* GET through the proxy of the environment: the request line keeps the
+ * absolute URL with its query (http.c gives libcurl a GET's target apart only
+ * when no proxy may be used), so the event arrives whole. */
+static void test_get_through_proxy_environment(void **state)
+{
+    net *n = *state;
+    char proxy[64];
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", n->proxy_port);
+    setenv("http_proxy", proxy, 1);
+    snowplow_emitter_options *o = th_options(sp_test_collector_url(n->c), NULL, NULL);
+    snowplow_emitter_options_set_method(o, SNOWPLOW_METHOD_GET);
+    assert_int_equal(try_send(n, o, NULL, 0), 1);
+    unsetenv("http_proxy");
+    assert_true(last_request_proxied(n));
+}
+
 static void test_headers_and_user_agent(void **state)
 {
     net *n = *state;
@@ -360,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup(test_pinned_public_key, net_clean),
         cmocka_unit_test_setup(test_proxy_option, net_clean),
         cmocka_unit_test_setup(test_proxy_environment, net_clean),
+        cmocka_unit_test_setup(test_get_through_proxy_environment, net_clean),
         cmocka_unit_test_setup(test_headers_and_user_agent, net_clean),
     };
     return cmocka_run_group_tests(tests, net_setup, net_teardown);

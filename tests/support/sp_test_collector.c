@@ -73,13 +73,13 @@ static int read_port_file(const char *path)
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
-static void exec_collector(pid_t parent, char *const argv[])
+void sp_test_exec_child(pid_t parent, char *const argv[])
 {
-    /* The collector must not outlive a test that crashes or is killed. */
+    /* The server must not outlive a test that crashes or is killed. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent)
         _exit(126);
-    /* Whatever the test blocked or ignored, the collector gets default signal handling. */
+    /* Whatever the test blocked or ignored, the server gets default signal handling. */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -89,12 +89,12 @@ static void exec_collector(pid_t parent, char *const argv[])
     int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0) {
         dup2(devnull, STDIN_FILENO);
-        dup2(devnull, STDOUT_FILENO); /* the "listening on" line; the port file says it */
+        dup2(devnull, STDOUT_FILENO); /* e.g. "listening on": the port file says it */
         if (devnull > STDERR_FILENO)
             close(devnull);
     }
     execv(argv[0], argv);
-    static const char msg[] = "sp_test_collector: exec " SNOWPLOW_TEST_PYTHON " failed\n";
+    static const char msg[] = "sp_test: exec failed\n";
     ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)ignored;
     _exit(127);
@@ -141,7 +141,7 @@ pid_t sp_test_python_start(const char *script, char *const args[], const char *r
         return -1;
     }
     if (pid == 0)
-        exec_collector(parent, argv);
+        sp_test_exec_child(parent, argv);
 
     long long deadline = now_ms() + START_TIMEOUT_MS;
     struct stat st;

@@ -59,6 +59,11 @@ pid_t sp_test_python_start(const char *script, char *const args[], const char *r
 /* SIGTERM, wait (SIGKILL after 10 s). pid <= 0 is ignored. */
 void sp_test_python_stop(pid_t pid);
 
+/* In a child just forked by `parent`: exec argv[0] with default signals, stdin
+ * and stdout on /dev/null, and SIGTERM when the forking thread ends. Never
+ * returns. For tests that start other servers (redis-server, ...). */
+void sp_test_exec_child(pid_t parent, char *const argv[]);
+
 /* A port on 127.0.0.1 with nothing listening (bound to port 0, read, closed), or -1. */
 int sp_test_dead_port(void);
 

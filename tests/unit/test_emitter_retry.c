@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "emitter/emitter_impl.h"
+#include "emitter/emitter_retry.h"
 #include "snowplow.h"
 #include "sp_test_util.h"
 #include "transport/transport.h"

@@ -201,6 +201,7 @@ local emitter_keys = {
   result_queue_size = true, on_success = true, on_failure = true, on_result = true,
   ca_file = true, ca_path = true, client_cert = true, client_key = true, pinned_public_key = true,
   insecure_skip_tls_verify = true, proxy = true, headers = true, user_agent = true,
+  max_inflight = true, redis_url = true, redis_key = true,
 }
 
 local full_policies = {
@@ -261,9 +262,14 @@ local function apply_emitter_options(o, url, opt, method)
     linger_ms = core.emitter_options_set_linger_ms,
     connect_timeout_ms = core.emitter_options_set_connect_timeout_ms,
     request_timeout_ms = core.emitter_options_set_request_timeout_ms,
+    max_inflight = core.emitter_options_set_max_inflight,
   }
   for key, setter in pairs(ints) do
     if opt[key] ~= nil then setter(o, check_integer(opt[key], fn, key)) end
+  end
+  if opt.redis_url ~= nil then
+    core.emitter_options_set_redis(o, check_string(opt.redis_url, fn, "redis_url"),
+      check_string(opt.redis_key, fn, "redis_key"))
   end
   if opt.post_path ~= nil then core.emitter_options_set_post_path(o, check_string(opt.post_path, fn, "post_path")) end
   if opt.max_attempts ~= nil or opt.retry_base_delay_ms ~= nil or opt.retry_max_delay_ms ~= nil then
@@ -312,7 +318,10 @@ end
 --   client_cert, client_key, pinned_public_key, insecure_skip_tls_verify
 --   (true turns TLS verification off), proxy ("" for none; unset: libcurl
 --   reads http_proxy, https_proxy, no_proxy), headers ({Name = "value"}),
---   user_agent, and the callbacks
+--   user_agent, max_inflight (requests in flight per sending thread, default 8;
+--   events of different requests arrive in any order), redis_url and redis_key
+--   (push each event to that Redis list instead of the collector: the url is
+--   then unused), and the callbacks
 --   on_success(count), on_failure(success_count, failed_events),
 --   on_result(result), run by emitter:dispatch().
 function snowplow.new_emitter(url, options)

@@ -165,8 +165,11 @@ class Emitter:
     reported to on_failure. custom_retry_codes: {status: True/False} overriding
     which HTTP statuses are retried (by default all but 400, 401, 403, 410 and
     422). Extensions: thread_count (sending threads), store_path (an SQLite file
-    keeping unsent events across restarts, when the library has SQLite), and the
-    network keywords of _set_network(): ca_file, ca_path, client_cert,
+    keeping unsent events across restarts, when the library has SQLite),
+    max_inflight (requests in flight per sending thread, default 8; events of
+    different requests arrive in any order), redis_url and redis_key (push each
+    event to that Redis list instead of the collector; endpoint may then be None),
+    and the network keywords of _set_network(): ca_file, ca_path, client_cert,
     client_key, pinned_public_key, insecure_skip_tls_verify, proxy, headers,
     user_agent.
     """
@@ -175,14 +178,17 @@ class Emitter:
                  on_success=None, on_failure=None, byte_limit=None, request_timeout=None,
                  max_retry_delay_seconds=60, buffer_capacity=None, custom_retry_codes=None,
                  event_store=None, session=None, *, buffer_size=None, thread_count=1,
-                 store_path=None, **network):
+                 store_path=None, max_inflight=None, redis_url=None, redis_key=None,
+                 **network):
         self._life = None
         self._closed = True  # until fully built, so that __del__ does nothing
         self._close_lock = threading.Lock()
         self._dispatcher = None
         self._timer = None
 
-        _core.check_str("endpoint", endpoint, True)
+        _core.check_str("endpoint", endpoint, redis_url is None)
+        _core.check_str("redis_url", redis_url)
+        _core.check_str("redis_key", redis_key, redis_url is not None)
         if protocol not in PROTOCOLS:
             raise ValueError("protocol must be one of %s, not %r" % (sorted(PROTOCOLS), protocol))
         if method not in METHODS:
@@ -193,7 +199,7 @@ class Emitter:
             raise TypeError("give batch_size or buffer_size, not both")
         for name, value in (("port", port), ("batch_size", batch_size),
                             ("byte_limit", byte_limit), ("buffer_capacity", buffer_capacity),
-                            ("thread_count", thread_count)):
+                            ("thread_count", thread_count), ("max_inflight", max_inflight)):
             _core.check_int(name, value)
         for name, callback in (("on_success", on_success), ("on_failure", on_failure)):
             if callback is not None and not callable(callback):
@@ -226,7 +232,12 @@ class Emitter:
 
         opts = _c.emitter_options_new()
         try:
-            _c.emitter_options_set_endpoint(opts, endpoint)
+            if endpoint is not None:
+                _c.emitter_options_set_endpoint(opts, endpoint)
+            if redis_url is not None:
+                _c.emitter_options_set_redis(opts, redis_url, redis_key)
+            if max_inflight is not None:
+                _c.emitter_options_set_max_inflight(opts, max_inflight)
             _c.emitter_options_set_protocol(opts, protocol)
             if port is not None:
                 _c.emitter_options_set_port(opts, port)
@@ -437,7 +448,8 @@ class AsyncEmitter(Emitter):
                  on_success=None, on_failure=None, thread_count=1, byte_limit=None,
                  request_timeout=None, max_retry_delay_seconds=60, buffer_capacity=None,
                  custom_retry_codes=None, event_store=None, session=None, *,
-                 buffer_size=None, store_path=None, **network):
+                 buffer_size=None, store_path=None, max_inflight=None, redis_url=None,
+                 redis_key=None, **network):
         super().__init__(endpoint, protocol=protocol, port=port, method=method,
                          batch_size=batch_size, on_success=on_success, on_failure=on_failure,
                          byte_limit=byte_limit, request_timeout=request_timeout,
@@ -445,4 +457,6 @@ class AsyncEmitter(Emitter):
                          buffer_capacity=buffer_capacity,
                          custom_retry_codes=custom_retry_codes, event_store=event_store,
                          session=session, buffer_size=buffer_size,
-                         thread_count=thread_count, store_path=store_path, **network)
+                         thread_count=thread_count, store_path=store_path,
+                         max_inflight=max_inflight, redis_url=redis_url, redis_key=redis_key,
+                         **network)

@@ -113,6 +113,47 @@ SNOWPLOW_API int snowplow_emitter_options_set_post_path(snowplow_emitter_options
 SNOWPLOW_API int snowplow_emitter_options_set_thread_count(snowplow_emitter_options *options,
                                                            int thread_count);
 
+/**
+ * Requests in flight at once per sending thread, 1..256 (default 8). Each thread
+ * drives that many HTTP transfers together through curl multi: over parallel
+ * keep-alive connections with HTTP/1.1, multiplexed on one connection when the
+ * collector offers HTTP/2 (https). GET sends one event per request, so this is
+ * what lifts GET throughput; POST sends up to this many batches at once. 1 sends
+ * one request at a time. With Redis, up to this many batches go in one pipeline.
+ *
+ * Order: events of different requests complete, and reach the collector, in any
+ * order; every event is still counted, reported and retried exactly once per
+ * attempt. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_max_inflight(snowplow_emitter_options *options,
+                                                           unsigned max_inflight);
+
+/**
+ * Send events to a Redis list instead of an HTTP collector (the endpoint is then
+ * not needed, and the method is ignored). Each event is pushed as one item: a
+ * JSON object of its payload fields, every value a string, `stm` included (the
+ * POST `data` element, the format of the official trackers' Redis emitter), by a
+ * pipelined RPUSH per event of a whole batch. A relay (snowplow-relay, or the
+ * official tracker's Redis worker) moves them on to a collector.
+ *
+ * `url`: `redis://[:password@]host[:port][/db]` (port 6379, db 0 by default;
+ * `redis://user:password@host` sends AUTH user password, Redis 6 ACLs) or
+ * `unix:///path/to/socket[?db=N][&password=P]`. `key`: the list's name, not
+ * empty. `url` NULL goes back to HTTP. Connect and command timeouts are the
+ * emitter's connect and request timeouts.
+ *
+ * Results: a pushed event is reported sent with status 0. Failures have status 0
+ * and a reason naming the cause: connection errors and a Redis restart
+ * ("redis: ...", retried as network errors are), a refused AUTH or SELECT, a
+ * missing password, and a key holding another type ("WRONGTYPE ..."): these fail
+ * for good, will_retry 0, since trying again cannot help. Retries, the bounded
+ * queue, callbacks, counters, flush, close and the persistent store work as with
+ * HTTP. Errors: SNOWPLOW_EINVAL (NULL options, empty key, a URL that is not of
+ * these forms: the message names the part), SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_redis(snowplow_emitter_options *options,
+                                                    const char *url, const char *key);
+
 /** Events per POST request, 1..10000 (default 10). Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE. */
 SNOWPLOW_API int snowplow_emitter_options_set_batch_size(snowplow_emitter_options *options,
                                                          int batch_size);

@@ -4,9 +4,14 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_flush.h"
+#include "emitter/emitter_process.h"
+#include "emitter/emitter_report.h"
+#include "emitter/emitter_worker.h"
 #include "emitter/emitter_internal.h"
 #include "emitter/emitter_store.h"
 #include "util/error.h"
@@ -72,6 +77,10 @@ static void destroy_sync(snowplow_emitter *em)
 static int build_url(snowplow_emitter *em, const char *fn)
 {
     const snowplow_emitter_options *o = em->opt;
+    if (o->redis) { /* named in messages only */
+        em->url = strdup(sp_redis_target_name(o->redis));
+        return em->url ? 0 : sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+    }
     sp_endpoint ep;
     int rc = sp_endpoint_parse(&ep, fn, o->endpoint, o->protocol, o->port);
     if (rc < 0)
@@ -146,6 +155,8 @@ static snowplow_emitter *alloc_emitter(snowplow_emitter_options *options)
     return em;
 }
 
+static void sp_emitter_destroy(snowplow_emitter *em);
+
 int snowplow_emitter_new(snowplow_emitter **out, snowplow_emitter_options *options)
 {
     static const char fn[] = "snowplow_emitter_new";
@@ -156,7 +167,9 @@ int snowplow_emitter_new(snowplow_emitter **out, snowplow_emitter_options *optio
     *out = NULL;
     if (!options)
         return sp_error_set(SNOWPLOW_EINVAL, "%s: options: NULL", fn);
-    if (!options->endpoint) {
+    if (options->redis) /* its items are the POST `data` elements */
+        options->method = SNOWPLOW_METHOD_POST;
+    else if (!options->endpoint) {
         snowplow_emitter_options_free(options);
         return sp_error_set(SNOWPLOW_EINVAL,
                             "%s: options: no endpoint (see snowplow_emitter_options_set_endpoint)",
@@ -218,7 +231,8 @@ void sp_emitter_ref(snowplow_emitter *em)
         sp_ref_inc(&em->refs);
 }
 
-void sp_emitter_destroy(snowplow_emitter *em)
+/* Free everything (threads already joined, or a forked copy). */
+static void sp_emitter_destroy(snowplow_emitter *em)
 {
     sp_process_unregister(em);
     sp_record_list rest = sp_queue_take_all(&em->queue);

@@ -5,6 +5,9 @@
 #include <errno.h>
 
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_flush.h"
+#include "emitter/emitter_report.h"
+#include "emitter/emitter_worker.h"
 #include "util/hot_mutex.h"
 #include "emitter/emitter_internal.h"
 #include "emitter/emitter_store.h"

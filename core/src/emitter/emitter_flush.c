@@ -2,6 +2,8 @@
 #include <errno.h>
 
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_report.h"
+#include "emitter/emitter_flush.h"
 #include "emitter/emitter_store.h"
 #include "util/error.h"
 #include "util/text.h"

@@ -16,10 +16,19 @@
  * Memory bound: the events held (queued plus in flight) never exceed
  * opt->queue_capacity events and opt->queue_max_bytes encoded bytes.
  *
- * Files: emitter.c (life), emitter_enqueue.c (tracking side), emitter_worker.c
- * (sending threads), emitter_retry.c (retry decisions), emitter_report.c
- * (results), emitter_flush.c (flush, close), emitter_results.c (result queue
- * API), emitter_process.c (fork and exit), emitter_store.c (store hooks).
+ * Files, each with its header, in the order they depend on each other (a file
+ * calls only into files above it; nothing calls upwards):
+ *   emitter_record.c, emitter_record_pool.c, emitter_queue.c, result*.c  data
+ *   emitter_report.c   results: counters, callbacks, the result queue
+ *   emitter_store.c    hooks into the persistent store (store/store.h)
+ *   emitter_retry.c    retry decisions
+ *   emitter_flush.c    completion (outstanding events), flush, close, exit
+ *   emitter_worker.c   sending threads (transport/transport.h)
+ *   emitter_enqueue.c  tracking side (emitter_internal.h, for the tracker)
+ *   emitter_process.c  fork and exit registry
+ *   emitter.c          life: new, free (the only file that starts threads)
+ *   emitter_results.c, emitter_options.c  public API beside the others
+ * This header holds only the shared object and inline helpers.
  */
 #ifndef SP_EMITTER_IMPL_H
 #define SP_EMITTER_IMPL_H
@@ -143,55 +152,5 @@ static inline struct timespec sp_deadline_at_ms(int64_t mono_ms)
     ts.tv_nsec = (long)(mono_ms % 1000) * 1000000L;
     return ts;
 }
-
-/* emitter_flush.c: outstanding events (lock held). */
-uint64_t sp_emitter_outstanding_min(const snowplow_emitter *em);
-void sp_emitter_hold(snowplow_emitter *em, sp_holder *h, uint64_t min_seq);
-void sp_emitter_unhold(snowplow_emitter *em, sp_holder *h);
-/* Wake whoever waits for completions or for room (lock held). */
-void sp_emitter_wake_waiters(snowplow_emitter *em);
-/*
- * Events that will not be sent because the emitter is closing: reported failed
- * ("emitter closed", will_retry 0), unless the persistent store keeps them.
- * Call without the lock; the caller keeps them outstanding meanwhile.
- */
-void sp_emitter_abandon(snowplow_emitter *em, const sp_record_list *records);
-/* Close without the callback check or error messages; 0 or SNOWPLOW_ETIMEOUT. */
-int sp_emitter_close_core(snowplow_emitter *em, int timeout_ms);
-/* At process exit: tell the threads to stop, report nothing more (begin), then
- * wait for them up to a monotonic deadline and join them (finish). */
-void sp_emitter_begin_exit(snowplow_emitter *em, const struct timespec *until_realtime);
-void sp_emitter_finish_exit(snowplow_emitter *em, const struct timespec *deadline);
-
-/* emitter_worker.c: the sending threads' main function. */
-void *sp_worker_main(void *arg);
-/* No reason to hold a fresh partial batch open any longer (lock held). */
-bool sp_emitter_send_now(const snowplow_emitter *em);
-/* Fresh events were queued: wake a sending thread if one should act (lock held). */
-void sp_emitter_wake_senders(snowplow_emitter *em);
-
-/* emitter_retry.c */
-bool sp_retry_status_wanted(const snowplow_emitter_options *o, int status);
-int64_t sp_retry_delay_ms(const snowplow_emitter_options *o, int attempts, int retry_after_ms,
-                          uint64_t *rng);
-uint64_t sp_rng_next(uint64_t *state);
-
-/* emitter_report.c: the one place that turns records into a result, counts
- * them under `counter` (sent, failed, retried or dropped), calls the callback
- * and pushes the result into the result queue. Call without the lock. */
-void sp_emitter_report(snowplow_emitter *em, const sp_record_list *records,
-                       snowplow_result_kind kind, int status, const char *reason,
-                       int will_retry, snowplow_counter counter);
-/* Whether the calling thread is inside a callback of `em` / of any emitter. */
-bool sp_emitter_in_callback(const snowplow_emitter *em);
-bool sp_emitter_in_any_callback(void);
-
-/* emitter_process.c: the registry of live emitters for fork() and exit. */
-int sp_process_init(void);
-void sp_process_register(snowplow_emitter *em);
-void sp_process_unregister(snowplow_emitter *em);
-
-/* emitter.c: free everything (threads already joined, or a forked copy). */
-void sp_emitter_destroy(snowplow_emitter *em);
 
 #endif

@@ -51,6 +51,7 @@ void snowplow_emitter_options_free(snowplow_emitter_options *options)
     free(options->endpoint);
     free(options->post_path);
     free(options->store_path);
+    sp_redis_target_free(options->redis);
     sp_http_options_clear(&options->http);
     free(options);
 }
@@ -255,7 +256,8 @@ int sp_emitter_options_set_transport(snowplow_emitter_options *options,
                                      const sp_transport *transport)
 {
     CHECK_OPTIONS("sp_emitter_options_set_transport");
-    if (!transport || !transport->open || !transport->send || !transport->close)
+    if (!transport || !transport->open || !(transport->send || transport->send_many) ||
+        !transport->close)
         return sp_error_set(SNOWPLOW_EINVAL,
                             "sp_emitter_options_set_transport: transport: NULL or incomplete");
     options->transport = *transport;

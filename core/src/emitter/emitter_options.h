@@ -47,12 +47,16 @@ struct snowplow_emitter_options {
     int store_sync_ms;            /* how often the store thread writes (ms) */
     size_t store_max_events;      /* 0 = no limit */
     int64_t store_max_age_ms;     /* 0 = no limit */
+    unsigned max_inflight;        /* 0 = SP_DEFAULT_MAX_INFLIGHT */
+    struct sp_redis_target *redis; /* set_redis: the transport's context; NULL = HTTP */
     sp_transport transport;
     sp_http_options http;         /* TLS, proxy, headers, User-Agent (emitter_options_net.c) */
 };
 
 /* Bounds of the settings (checked by the setters). */
 #define SP_MAX_THREADS 64
+#define SP_DEFAULT_MAX_INFLIGHT 8
+#define SP_MAX_INFLIGHT 256
 #define SP_MAX_BATCH_SIZE 10000
 #define SP_MIN_BYTE_LIMIT 1024
 #define SP_MAX_LINGER_MS 60000

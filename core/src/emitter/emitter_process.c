@@ -14,6 +14,8 @@
 #include <stdlib.h>
 
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_flush.h"
+#include "emitter/emitter_process.h"
 #include "transport/transport.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "emitter/emitter_record.h"
-#include "emitter/emitter_record_pool.h"
 #include "snowplow/common.h"
 #include "util/text.h"
 
@@ -98,8 +97,8 @@ sp_record *sp_record_from_text(const char *text, size_t len, const char *eid,
     return r;
 }
 
-sp_record *sp_record_new_pooled(sp_record_pool *pool, const sp_payload *p,
-                                snowplow_method method)
+sp_record *sp_record_encode(const sp_payload *p, snowplow_method method,
+                            sp_record_alloc_fn alloc, void *ctx)
 {
     sp_strbuf local = SP_STRBUF_INIT;
     sp_strbuf *buf = thread_scratch();
@@ -110,7 +109,7 @@ sp_record *sp_record_new_pooled(sp_record_pool *pool, const sp_payload *p,
                                            : sp_payload_to_json(p, buf);
     sp_record *r = NULL;
     if (rc == 0 && buf->data) {
-        r = pool ? sp_record_pool_take(pool, buf->len) : sp_record_alloc(buf->len);
+        r = alloc ? alloc(ctx, buf->len) : sp_record_alloc(buf->len);
         if (r)
             fill_record(r, buf->data, buf->len, sp_payload_get(p, "eid"), method);
     }
@@ -121,7 +120,7 @@ sp_record *sp_record_new_pooled(sp_record_pool *pool, const sp_payload *p,
 
 sp_record *sp_record_new(const sp_payload *p, snowplow_method method)
 {
-    return sp_record_new_pooled(NULL, p, method);
+    return sp_record_encode(p, method, NULL, NULL);
 }
 
 void sp_record_free(sp_record *r)

@@ -68,16 +68,19 @@ unsigned sp_record_size_class(size_t text_len);
  * in its size class. NULL on ENOMEM. */
 sp_record *sp_record_alloc(size_t text_len);
 
-struct sp_record_pool;
+/* Where sp_record_encode() gets a record with room for `text_len` bytes of
+ * text: a zeroed record (as sp_record_alloc() returns), or NULL on ENOMEM. */
+typedef sp_record *(*sp_record_alloc_fn)(void *ctx, size_t text_len);
 
 /*
- * Encode `p` into a new record (one allocation, or a record reused from
- * `pool` when not NULL); the payload is not kept. NULL on ENOMEM. Free with
- * sp_record_free() or give it back to a pool.
+ * Encode `p` into a new record, allocated by `alloc(ctx, ...)` (NULL:
+ * sp_record_alloc()); the payload is not kept. NULL on ENOMEM. Free with
+ * sp_record_free() or give it back to a pool. sp_record_new() is
+ * sp_record_encode(p, method, NULL, NULL).
  */
+sp_record *sp_record_encode(const sp_payload *p, snowplow_method method,
+                            sp_record_alloc_fn alloc, void *ctx);
 sp_record *sp_record_new(const sp_payload *p, snowplow_method method);
-sp_record *sp_record_new_pooled(struct sp_record_pool *pool, const sp_payload *p,
-                                snowplow_method method);
 
 /*
  * A record from text already encoded for `method` (the POST JSON object or the

@@ -51,6 +51,17 @@ sp_record *sp_record_pool_take(sp_record_pool *pool, size_t text_len)
     return r;
 }
 
+static sp_record *take_from(void *pool, size_t text_len)
+{
+    return sp_record_pool_take(pool, text_len);
+}
+
+sp_record *sp_record_new_pooled(sp_record_pool *pool, const sp_payload *p,
+                                snowplow_method method)
+{
+    return sp_record_encode(p, method, take_from, pool);
+}
+
 void sp_record_pool_give(sp_record_pool *pool, sp_record_list *list)
 {
     /* Sorted into chains by class first, so that the lock is held only to

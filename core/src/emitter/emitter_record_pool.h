@@ -33,6 +33,10 @@ void sp_record_pool_destroy(sp_record_pool *pool);
  * its size class is free, else allocated. NULL on ENOMEM. Thread-safe. */
 sp_record *sp_record_pool_take(sp_record_pool *pool, size_t text_len);
 
+/* sp_record_encode() with a record taken from `pool`. NULL on ENOMEM. Thread-safe. */
+sp_record *sp_record_new_pooled(sp_record_pool *pool, const sp_payload *p,
+                                snowplow_method method);
+
 /* Take every record of `list` (emptied): kept for reuse while there is room,
  * freed otherwise. Thread-safe. */
 void sp_record_pool_give(sp_record_pool *pool, sp_record_list *list);

@@ -3,6 +3,7 @@
  * C callback (on the calling thread), then the result queue for the bindings.
  */
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_report.h"
 #include "emitter/result_internal.h"
 
 /* The emitter whose callback the calling thread is running, so that flush and

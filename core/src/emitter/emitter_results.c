@@ -3,6 +3,7 @@
  * Results are pushed by sp_emitter_report(); a host thread takes them here.
  */
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_report.h"
 #include "util/error.h"
 
 static int check_results(const snowplow_emitter *em, const char *fn)

@@ -3,6 +3,7 @@
  * (exponential backoff with jitter, Retry-After honoured, both capped).
  */
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_retry.h"
 
 /* PROTOCOL.md: these mean the request itself is wrong; sending it again
  * cannot help. */

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "emitter/emitter_impl.h"
+#include "emitter/emitter_report.h"
 #include "emitter/emitter_store.h"
 #include "util/error.h"
 #include "event/payload.h"

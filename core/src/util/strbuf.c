@@ -107,11 +107,13 @@ int sp_strbuf_append_json_string(sp_strbuf *b, const char *s, size_t len)
     return 0;
 }
 
-/* RFC 3986 unreserved characters: the only ones a query value keeps as is. */
-static int is_unreserved(unsigned char c)
+/* RFC 3986 unreserved: A-Z a-z 0-9 - . _ ~, as a bitmap of the ASCII codes
+ * (one test per byte: this runs over every byte of every GET event). */
+static const uint64_t unreserved_bits[2] = {0x03ff600000000000ULL, 0x47fffffe87fffffeULL};
+
+static inline int is_unreserved(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return c < 128 && (unreserved_bits[c >> 6] >> (c & 63)) & 1;
 }
 
 int sp_strbuf_append_urlencoded(sp_strbuf *b, const char *s, size_t len)
@@ -119,12 +121,10 @@ int sp_strbuf_append_urlencoded(sp_strbuf *b, const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
     if (len > SIZE_MAX / 3)
         return SNOWPLOW_ENOMEM;
-    size_t encoded = 0;
-    for (size_t i = 0; i < len; i++)
-        encoded += is_unreserved(u[i]) ? 1 : 3;
-    if (sp_strbuf_reserve(b, encoded) != 0)
+    /* Room for the worst case, so that the text is read once. */
+    if (sp_strbuf_reserve(b, len * 3) != 0)
         return SNOWPLOW_ENOMEM;
-    char *out = b->data + b->len;
+    char *start = b->data + b->len, *out = start;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = u[i];
         if (is_unreserved(c)) {
@@ -135,7 +135,7 @@ int sp_strbuf_append_urlencoded(sp_strbuf *b, const char *s, size_t len)
             *out++ = hex_upper[c & 0x0F];
         }
     }
-    b->len += encoded;
+    b->len += (size_t)(out - start);
     b->data[b->len] = '\0';
     return 0;
 }

@@ -20,7 +20,10 @@ module Snowplow
   #   buffer_capacity (events queued at most), buffer_bytes,
   #   full_policy (:drop_newest, :drop_oldest, :block), block_timeout_ms,
   #   store (SQLite path), store_sync_interval_ms, store_max_events,
-  #   store_max_age_ms, result_queue_size, on_result (gets a Snowplow::Result).
+  #   store_max_age_ms, result_queue_size, on_result (gets a Snowplow::Result),
+  #   max_inflight (requests in flight per sending thread, default 8; events of
+  #   different requests arrive in any order), redis_url and redis_key (push
+  #   each event to that Redis list instead of the collector, the endpoint unused).
   # Network keys: ca_file, ca_path (CAs to trust instead of the system's),
   #   client_cert, client_key (PEM files), pinned_public_key ("sha256//..."),
   #   insecure_skip_tls_verify (true turns TLS verification off), proxy
@@ -43,6 +46,7 @@ module Snowplow
       result_queue_size on_result
       ca_file ca_path client_cert client_key pinned_public_key insecure_skip_tls_verify
       proxy headers user_agent
+      max_inflight redis_url redis_key
     ].freeze
 
     DEFAULT_CONFIG = { protocol: "http", method: "get" }.freeze
@@ -192,6 +196,8 @@ module Snowplow
     def apply_options(opts, endpoint, config)
       n = Native
       n.emitter_options_set_endpoint(opts, endpoint)
+      n.emitter_options_set_redis(opts, config[:redis_url], config[:redis_key]) if config[:redis_url]
+      set_int(opts, config, :max_inflight, :emitter_options_set_max_inflight)
       n.emitter_options_set_protocol(opts, config[:protocol].to_s)
       n.emitter_options_set_port(opts, Convert.integer(config[:port], "Emitter: port")) if config[:port]
       n.emitter_options_set_method(opts, method_constant(@request_method))
