@@ -61,6 +61,8 @@ typedef struct track_config {
     const char *proxy, *user_agent;
     int insecure;
     unsigned max_inflight;   /* 0 = the library's default */
+    const char *redis_url;   /* a Redis list instead of the collector */
+    const char *redis_key;   /* default "snowplow", the official RedisEmitter's */
     track_header *headers;
     size_t n_headers;
 

@@ -123,7 +123,7 @@ int main(int argc, char **argv)
         return status;
     }
 
-    if (cfg.collector == NULL || cfg.collector[0] == '\0') {
+    if ((cfg.collector == NULL || cfg.collector[0] == '\0') && cfg.redis_url == NULL) {
         fprintf(stderr, "snowplow-track: --collector needs to be specified\n");
         track_options_free(&cfg);
         return TRACK_EXIT_FAILED;

@@ -28,7 +28,8 @@ enum {
     OPT_STORE, OPT_THREADS, OPT_BATCH, OPT_ATTEMPTS, OPT_QUEUE, OPT_BYTE_LIMIT, OPT_TIMEOUT,
     OPT_PROGRESS, OPT_NO_PROGRESS, OPT_BULK,
     OPT_CA_FILE, OPT_CA_PATH, OPT_CLIENT_CERT, OPT_CLIENT_KEY, OPT_PINNED_PUBLIC_KEY,
-    OPT_INSECURE, OPT_PROXY, OPT_HEADER, OPT_USER_AGENT, OPT_MAX_INFLIGHT
+    OPT_INSECURE, OPT_PROXY, OPT_HEADER, OPT_USER_AGENT, OPT_MAX_INFLIGHT,
+    OPT_REDIS_URL, OPT_REDIS_KEY
 };
 
 static const struct option long_options[] = {
@@ -101,6 +102,9 @@ static const struct option long_options[] = {
     {"header", required_argument, NULL, OPT_HEADER},
     {"user-agent", required_argument, NULL, OPT_USER_AGENT},
     {"max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT},
+    /* a Redis list instead of the collector */
+    {"redis-url", required_argument, NULL, OPT_REDIS_URL},
+    {"redis-key", required_argument, NULL, OPT_REDIS_KEY},
     {NULL, 0, NULL, 0}};
 
 static const char usage_text[] =
@@ -110,7 +114,8 @@ static const char usage_text[] =
     "collector. Long options take one dash or two, and VALUE after '=' or a space.\n"
     "\n"
     "Snowplow tracking CLI flags:\n"
-    "  -c,   --collector HOST     collector host[:port] or URL (required)\n"
+    "  -c,   --collector HOST     collector host[:port] or URL (required, unless\n"
+    "                             --redis-url)\n"
     "  -id,  --appid ID           application id (default snowplowtrk)\n"
     "  -m,   --method GET|POST    default GET for one event, POST with --bulk\n"
     "  -p,   --protocol http|https  scheme when HOST has none (default https)\n"
@@ -150,6 +155,11 @@ static const char usage_text[] =
     "  --ca-file PATH  --ca-path DIR  --client-cert PATH  --client-key PATH\n"
     "  --pinned-public-key PIN  --insecure  --proxy URL  --header 'Name: value'\n"
     "  --user-agent UA  --max-inflight N\n"
+    "\n"
+    "Redis (instead of the collector; snowplow-relay or the official Redis worker\n"
+    "moves the events on):\n"
+    "  --redis-url redis://[:PASSWORD@]HOST[:PORT][/DB] | unix:///PATH\n"
+    "  --redis-key KEY    the list (default snowplow)\n"
     "\n"
     "  -h, --help  --version\n"
     "\n"
@@ -242,6 +252,7 @@ static void defaults(track_config *cfg)
     cfg->attempts = 3;
     cfg->timeout_ms = 30000;
     cfg->progress = -1;
+    cfg->redis_key = "snowplow";
 }
 
 /* One option's value into cfg; -1 when it is not acceptable (reason printed). */
@@ -321,6 +332,8 @@ static int apply(track_config *cfg, int opt, const char *arg)
     case OPT_PROXY: cfg->proxy = arg; break;
     case OPT_HEADER: return add_header(cfg, arg);
     case OPT_USER_AGENT: cfg->user_agent = arg; break;
+    case OPT_REDIS_URL: cfg->redis_url = arg; break;
+    case OPT_REDIS_KEY: cfg->redis_key = arg; break;
     case OPT_MAX_INFLIGHT:
         if (parse_long(&l, arg, 1, 1024, "max-inflight") != 0)
             return -1;

@@ -73,8 +73,18 @@ static int emitter_options(snowplow_emitter_options *o, const track_config *cfg,
     int batch = cfg->batch ? cfg->batch : cfg->bulk ? BULK_BATCH : 0;
     long byte_limit = cfg->byte_limit ? cfg->byte_limit : cfg->bulk ? BULK_BYTE_LIMIT : 0;
     long queue = cfg->queue ? cfg->queue : cfg->bulk ? BULK_QUEUE : 0;
-    if (snowplow_emitter_options_set_endpoint(o, cfg->collector) != 0)
+    if (cfg->collector && snowplow_emitter_options_set_endpoint(o, cfg->collector) != 0)
         return report("--collector");
+#ifdef SNOWPLOW_TRACK_HAVE_REDIS
+    if (cfg->redis_url && snowplow_emitter_options_set_redis(o, cfg->redis_url,
+                                                             cfg->redis_key) != 0)
+        return report("--redis-url/--redis-key");
+#else
+    if (cfg->redis_url) {
+        fprintf(stderr, "snowplow-track: --redis-url needs a libsnowplow that has it\n");
+        return -1;
+    }
+#endif
     if (snowplow_emitter_options_set_protocol(o, cfg->protocol) != 0)
         return report("--protocol");
     if (snowplow_emitter_options_set_method(o, post ? SNOWPLOW_METHOD_POST
