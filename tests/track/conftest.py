@@ -54,12 +54,16 @@ def collector(collector_process):
     return collector_process
 
 
-@pytest.fixture
-def closed_port():
-    """A loopback port nobody listens on."""
+def free_port():
+    """A loopback port nobody listens on (the kernel's pick)."""
     import socket
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+@pytest.fixture
+def closed_port():
+    return free_port()

@@ -4,24 +4,15 @@ Redis (non-zero exit, summary)."""
 
 import json
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
 
-from conftest import TEST_EVENT, run
+from conftest import TEST_EVENT, free_port, run
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server not installed (apt-get install redis-server)")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture(scope="module")
