@@ -39,6 +39,7 @@ PACKAGES=(
     python3-redis        # official-format Redis producer in tests
     nginx-light          # nginx sink (bench) and Lua-in-nginx tests
     libnginx-mod-http-lua
+    wrk                  # HTTP load generator: bench/nginx_bench.py
     openssl              # local TLS server and test certificates
     # packaging and documentation
     debhelper

@@ -25,6 +25,9 @@
  *   - track_self_describing_function(null, array_mt, sdjson_mt): a function
  *     tracking a self-describing event from tables in one C call
  *     (lua_track.c), used by Tracker:track_self_describing_event.
+ *   - track_struct(tracker, category, action, label, property, value, contexts,
+ *     tstamp): a structured event in one C call (lua_track_struct.c), used by
+ *     Tracker:track_struct_event.
  */
 
 %{
@@ -242,6 +245,7 @@ static int sp_lua_monotonic_ns(lua_State *L)
  * track_self_describing_event in one C call: in their own files. */
 %insert("header") "lua/lua_json.c"
 %insert("header") "lua/lua_track.c"
+%insert("header") "lua/lua_track_struct.c"
 
 /* ---- integers ----------------------------------------------------------------- */
 
@@ -283,3 +287,4 @@ static int sp_lua_monotonic_ns(lua_State *L)
 %native(monotonic_ns) int sp_lua_monotonic_ns(lua_State *L);
 %native(json_encode) int sp_lua_json_encode(lua_State *L);
 %native(track_self_describing_function) int sp_lua_track_self_describing_function(lua_State *L);
+%native(track_struct) int sp_lua_track_struct(lua_State *L);

@@ -58,6 +58,27 @@ static int sp_lua_contexts_plain(lua_State *L, int idx, int sdjson_mt_idx)
     return 1;
 }
 
+/* Track ev (then free it) and push the event id; nil when an emitter's queue
+ * was full (reported to on_failure and counted: not the caller's error);
+ * raises the library's message on other errors. */
+static int sp_lua_track_event(lua_State *L, snowplow_tracker *tracker, snowplow_event *ev)
+{
+    char eid[SNOWPLOW_EID_SIZE];
+    eid[0] = '\0';
+    int rc = snowplow_tracker_track(eid, tracker, ev);
+    snowplow_event_free(ev);
+    if (rc == SNOWPLOW_EFULL) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (rc < 0) {
+        lua_pushstring(L, sp_swig_error_message(rc));
+        return lua_error(L);
+    }
+    lua_pushstring(L, eid);
+    return 1;
+}
+
 /* Raise the message on top of the stack after freeing what is held. */
 static int sp_lua_sd_raise(lua_State *L, sp_jenc *e, snowplow_event *ev)
 {
@@ -200,20 +221,7 @@ static int sp_lua_track_self_describing(lua_State *L)
 
     sp_lua_sd_add_contexts(L, &e, ev, 4, 8);
     sp_jenc_free(&e);
-
-    char eid[SNOWPLOW_EID_SIZE];
-    eid[0] = '\0';
-    rc = snowplow_tracker_track(eid, tracker, ev);
-    if (rc == SNOWPLOW_EFULL) { /* reported to on_failure and counted: not the caller's error */
-        snowplow_event_free(ev);
-        lua_pushnil(L);
-        return 1;
-    }
-    if (rc < 0)
-        return sp_lua_sd_library_error(L, &e, ev, rc);
-    snowplow_event_free(ev);
-    lua_pushstring(L, eid);
-    return 1;
+    return sp_lua_track_event(L, tracker, ev);
 }
 
 /* track_self_describing_function(null, array_mt, sdjson_mt) -> the function above. */

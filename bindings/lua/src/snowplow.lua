@@ -695,8 +695,12 @@ function Tracker:track_screen_view(name, id, contexts, tstamp)
   return emit(self, ev, fn, nil, contexts, tstamp)
 end
 
---- Structured event (official).
-function Tracker:track_struct_event(category, action, label, property, value, contexts, tstamp)
+-- The whole of track_struct_event in one C call (bindings/lua/lua_track_struct.c):
+-- same checks, messages and fields as the Lua way below, which it leaves
+-- (returning false) contexts, odd timestamps and strings with NUL bytes.
+local track_struct = core.track_struct
+
+local function track_struct_lua(self, category, action, label, property, value, contexts, tstamp)
   local fn = "track_struct_event"
   check_number(value, fn, "value", true)
   local ev = core.event_structured_new(check_string(category, fn, "category"), check_string(action, fn, "action"),
@@ -705,6 +709,14 @@ function Tracker:track_struct_event(category, action, label, property, value, co
     if math_type and math_type(value) == "integer" then core.event_set_int(e, "value", value)
     else core.event_set_double(e, "value", value) end
   end, contexts, tstamp)
+end
+Tracker._track_struct_lua = track_struct_lua -- for the specs: the reference
+
+--- Structured event (official).
+function Tracker:track_struct_event(category, action, label, property, value, contexts, tstamp)
+  local eid = track_struct(self.native, category, action, label, property, value, contexts, tstamp)
+  if eid ~= false then return eid end
+  return track_struct_lua(self, category, action, label, property, value, contexts, tstamp)
 end
 
 -- The whole of track_self_describing_event(schema, data, contexts) in one C
@@ -905,5 +917,8 @@ end
 snowplow.Tracker = Tracker
 snowplow.Emitter = Emitter
 snowplow.Subject = Subject
+
+-- The 0.1 generation's camelCase API (newTrackerForUri, t:trackStructEvent, ...).
+require("snowplow.tracker01")(snowplow)
 
 return snowplow

@@ -1,0 +1,96 @@
+/*
+ * bindings/lua/lua_track_struct.c: tracker:track_struct_event(category,
+ * action, label, property, value [, contexts [, tstamp]]) in one C call, for
+ * servers that track one per request (nginx's log_by_lua: see
+ * docs/performance.md). Inserted into the SWIG wrapper by lua.i after
+ * lua_track.c (it uses the SWIG runtime, sp_swig_error_message and
+ * sp_lua_track_event), so it does
+ * not compile alone.
+ *
+ * Same checks, order and messages as the Lua way (src/snowplow.lua). What it
+ * does not handle it leaves to the Lua way by returning false before doing
+ * anything: contexts, a timestamp that is not a number below 9e15 (NaN,
+ * infinities and what int64 milliseconds cannot hold get the Lua way's errors), a string with
+ * a NUL byte, a tracker handle that is not one.
+ */
+
+static const char sp_lua_se_fn[] = "track_struct_event";
+
+/* Is the argument at idx a string without NUL bytes (or nil when optional)? */
+static int sp_lua_se_plain_string(lua_State *L, int idx, int optional)
+{
+    if (optional && lua_isnil(L, idx))
+        return 1;
+    if (lua_type(L, idx) != LUA_TSTRING)
+        return 1; /* wrong type: raised in its turn, with the Lua way's message */
+    size_t len = 0;
+    const char *s = lua_tolstring(L, idx, &len);
+    return strlen(s) == len;
+}
+
+/* Raise "track_struct_event: NAME: expected a TYPE, got T" unless the argument
+ * at idx has that type (or is nil and optional). */
+static void sp_lua_se_check(lua_State *L, int idx, int type, const char *name, int optional)
+{
+    if (lua_type(L, idx) == type || (optional && lua_isnil(L, idx)))
+        return;
+    lua_pushfstring(L, "%s: %s: expected a %s, got %s", sp_lua_se_fn, name, lua_typename(L, type),
+                    luaL_typename(L, idx));
+    lua_error(L);
+}
+
+static int sp_lua_se_library_error(lua_State *L, snowplow_event *ev, int rc)
+{
+    if (ev != NULL)
+        snowplow_event_free(ev);
+    lua_pushstring(L, sp_swig_error_message(rc));
+    return lua_error(L);
+}
+
+/*
+ * track(tracker handle, category, action, label, property, value, contexts,
+ * tstamp) -> event id, nil when an emitter's queue was full, or false: "use
+ * the Lua way".
+ */
+static int sp_lua_track_struct(lua_State *L)
+{
+    snowplow_tracker *tracker = NULL;
+    lua_settop(L, 8);
+    if (!lua_isnil(L, 7) || !(lua_isnil(L, 8) || lua_type(L, 8) == LUA_TNUMBER) ||
+        (lua_type(L, 8) == LUA_TNUMBER && !(fabs((double)lua_tonumber(L, 8)) < 9.0e15)) ||
+        !sp_lua_se_plain_string(L, 2, 0) || !sp_lua_se_plain_string(L, 3, 0) ||
+        !sp_lua_se_plain_string(L, 4, 1) || !sp_lua_se_plain_string(L, 5, 1) ||
+        !SWIG_IsOK(SWIG_ConvertPtr(L, 1, (void **)&tracker, SWIGTYPE_p_snowplow_tracker, 0)) ||
+        tracker == NULL) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    sp_lua_se_check(L, 6, LUA_TNUMBER, "value", 1);
+    sp_lua_se_check(L, 2, LUA_TSTRING, "category", 0);
+    sp_lua_se_check(L, 3, LUA_TSTRING, "action", 0);
+    sp_lua_se_check(L, 4, LUA_TSTRING, "label", 1);
+    sp_lua_se_check(L, 5, LUA_TSTRING, "property", 1);
+
+    snowplow_event *ev = NULL;
+    int rc = snowplow_event_structured_new(&ev, lua_tostring(L, 2), lua_tostring(L, 3),
+                                           lua_tostring(L, 4), lua_tostring(L, 5));
+    if (rc < 0)
+        return sp_lua_se_library_error(L, NULL, rc);
+    if (!lua_isnil(L, 6)) {
+#if LUA_VERSION_NUM >= 503
+        if (lua_isinteger(L, 6))
+            rc = snowplow_event_set_int(ev, "value", (int64_t)lua_tointeger(L, 6));
+        else
+#endif
+            rc = snowplow_event_set_double(ev, "value", (double)lua_tonumber(L, 6));
+        if (rc < 0)
+            return sp_lua_se_library_error(L, ev, rc);
+    }
+    if (!lua_isnil(L, 8)) {
+        rc = snowplow_event_set_device_timestamp(ev, (int64_t)floor((double)lua_tonumber(L, 8) + 0.5));
+        if (rc < 0)
+            return sp_lua_se_library_error(L, ev, rc);
+    }
+
+    return sp_lua_track_event(L, tracker, ev);
+}
