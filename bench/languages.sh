@@ -6,7 +6,8 @@
 #   bench/languages.sh [BUILD_DIR]     BUILD_DIR defaults to build/, configured with
 #                                      the bindings (the default) and built.
 # Environment: SNOWPLOW_BENCH_REPEATS, SNOWPLOW_BENCH_LANGUAGES (default
-# "python ruby lua5.4 lua5.1"), SNOWPLOW_BENCH_COLLECTOR (use it instead of a sink).
+# "python ruby lua5.4 lua5.1"), SNOWPLOW_BENCH_COLLECTOR (use it instead of a sink),
+# SNOWPLOW_BENCH_PYTHON_ARGS (more arguments of python_bench.py, e.g. "--on-success count").
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,7 +24,8 @@ trap 'rm -f "$out"' EXIT
 run_one() { # language -> one JSON line on stdout (the bench's last line)
     case "$1" in
     python)
-        PYTHONPATH="$build/bindings/python/package" /usr/bin/python3 "$here/python_bench.py" ;;
+        PYTHONPATH="$build/bindings/python/package" /usr/bin/python3 "$here/python_bench.py" \
+            ${SNOWPLOW_BENCH_PYTHON_ARGS:-} ;;
     ruby)
         RUBYLIB="$build/bindings/ruby:$root/bindings/ruby/lib" ruby "$here/ruby_bench.rb" ;;
     lua5.4 | lua5.1)

@@ -17,6 +17,9 @@ and tracked through tracker.track(), the way an application does it:
     python3 bench/python_bench.py --collector http://127.0.0.1:8080
     PYTHONPATH=build/bindings/python/package python3 bench/python_bench.py --collector URL
 
+--on-success count|read adds an on_success callback (it counts each batch's
+events, or reads every event's dict): the tail of track() with callbacks on.
+
 bench/run.sh starts a loopback sink and passes its URL. Prints a human summary
 and, last, one JSON line with every number.
 """
@@ -44,8 +47,20 @@ def make_event(i):
 
 
 def make_tracker(args):
+    callbacks = {}
+    if args.on_success != "none":
+        delivered = []
+        read_all = args.on_success == "read"
+
+        def on_success(events):
+            # "count": what a typical callback needs; "read": every event's dict
+            if read_all:
+                for event in events:
+                    event["eid"]
+            delivered.append(len(events))
+        callbacks["on_success"] = on_success
     emitter = AsyncEmitter(args.collector, batch_size=args.batch_size,
-                           thread_count=args.threads, buffer_capacity=args.capacity)
+                           thread_count=args.threads, buffer_capacity=args.capacity, **callbacks)
     return emitter, Tracker("bench", emitter, app_id="python-bench")
 
 
@@ -115,6 +130,9 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="sending threads")
     parser.add_argument("--capacity", type=int, default=200000,
                         help="emitter queue capacity (events)")
+    parser.add_argument("--on-success", choices=("none", "count", "read"), default="none",
+                        help="an on_success callback that counts the events of each batch "
+                             "(count) or reads every event's dict (read); default none")
     args = parser.parse_args()
     if not args.collector:
         parser.error("--collector URL is required (or run under bench/sink.sh)")
@@ -131,6 +149,7 @@ def main():
              e2e["track_events_per_s"], e2e["sent"], e2e["failed"], e2e["refused_full"]))
     print(json.dumps({"binding": "python", "version": snowplow.__version__,
                       "batch_size": args.batch_size, "threads": args.threads,
+                      "on_success": args.on_success,
                       "caller": cost, "end_to_end": e2e}))
 
 

@@ -499,6 +499,13 @@ SP_KEEP_GIL(snowplow_tracker_options_set_tracker_version)
 SP_KEEP_GIL(snowplow_tracker_options_set_subject)
 SP_KEEP_GIL(snowplow_tracker_options_add_emitter)
 SP_KEEP_GIL(snowplow_tracker_set_subject)
+/* track() takes microseconds and never waits for the network (the Python
+ * emitters use the DROP_NEWEST policy: a full queue refuses at once). Keeping
+ * the GIL means a callback dispatcher cannot take it at every track(): it gets
+ * it at the interpreter's switch interval and then handles every result
+ * waiting (emitter_try_next_result), so the tracking thread is paused rarely
+ * instead of once per delivered batch (the tail of track() with callbacks). */
+SP_KEEP_GIL(snowplow_tracker_track)
 
 /* Report an exception raised by a Python callback the way Python reports
  * exceptions nobody can catch: through sys.unraisablehook. */
@@ -511,6 +518,18 @@ static void sp_py_write_unraisable(PyObject *exc, PyObject *where)
         return;
     PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
     PyErr_WriteUnraisable(where);
+}
+%}
+
+/* The dispatcher's drain: the next result if one is already queued, without
+ * waiting and without releasing the GIL. */
+%feature("nothread") sp_py_emitter_try_next_result;
+%rename(emitter_try_next_result) sp_py_emitter_try_next_result;
+%apply int SP_WAIT { int sp_py_emitter_try_next_result };
+%inline %{
+static int sp_py_emitter_try_next_result(snowplow_result **out, snowplow_emitter *emitter)
+{
+    return snowplow_emitter_next_result(out, emitter, 0);
 }
 %}
 

@@ -29,9 +29,24 @@ if(SNOWPLOW_HAVE_SQLITE)
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/packaging/snowplow.pc.in
   ${PROJECT_BINARY_DIR}/snowplow.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/snowplow.pc
-  DESTINATION ${SNOWPLOW_PKGCONFIG_INSTALL_DIR}
-  COMPONENT development)
+# The system prefixes (/usr: distribution packages; /usr/local: the default)
+# never move, and there a ${pcfiledir}-relative prefix only makes
+# `pkg-config --cflags` print unnormalised paths such as
+# -I/usr/lib/x86_64-linux-gnu/pkgconfig/../../../include. So the prefix of the
+# installed file is decided when installing (`cmake --install --prefix` may
+# change it): absolute for those two, relocatable anywhere else.
+set(SNOWPLOW_PC_ABSOLUTE_PREFIXES "/usr;/usr/local" CACHE STRING
+  "Install prefixes whose snowplow.pc names its prefix absolutely (elsewhere it is relocatable)")
+set(SNOWPLOW_PC_PREFIX "@SNOWPLOW_INSTALLED_PREFIX@")
+configure_file(${PROJECT_SOURCE_DIR}/packaging/snowplow.pc.in
+  ${PROJECT_BINARY_DIR}/snowplow-absolute.pc.in @ONLY)
+install(CODE "
+  set(SNOWPLOW_PC_RELOCATABLE [[${PROJECT_BINARY_DIR}/snowplow.pc]])
+  set(SNOWPLOW_PC_ABSOLUTE_TEMPLATE [[${PROJECT_BINARY_DIR}/snowplow-absolute.pc.in]])
+  set(SNOWPLOW_PC_ABSOLUTE_PREFIXES [[${SNOWPLOW_PC_ABSOLUTE_PREFIXES}]])
+  set(SNOWPLOW_PC_DIR [[${SNOWPLOW_PKGCONFIG_INSTALL_DIR}]])
+  include([[${PROJECT_SOURCE_DIR}/cmake/SnowplowInstallPc.cmake]])
+" COMPONENT development)
 
 # CMake package: find_package(snowplow) -> snowplow::snowplow.
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/snowplowConfig.cmake.in

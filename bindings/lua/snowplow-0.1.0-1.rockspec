@@ -1,12 +1,19 @@
--- The Lua binding as a rock (optional: Debian installs it with CMake,
--- component lua). Builds offline against an installed libsnowplow:
---   cd bindings/lua && luarocks make snowplow-0.1.0-1.rockspec
--- (the wrapper snowplow_lua_wrap.c is generated with swig when missing).
+-- The Lua binding as a rock. Builds offline against an installed libsnowplow
+-- (libsnowplow-dev, or SNOWPLOW_DIR=PREFIX):
+--   from a checkout:        cd bindings/lua && luarocks make snowplow-0.1.0-1.rockspec
+--   from a release:         cmake --build build --target dist, then
+--                           luarocks build build/dist/snowplow-0.1.0-1.src.rock
+-- source.url names the release tarball that the dist target makes
+-- (libsnowplow-0.1.0.tar.gz, which carries the generated SWIG wrapper); the
+-- dist target writes a copy of this file whose url is that local tarball.
+-- Each Lua version builds in its own folder (see Makefile): run luarocks once
+-- per version (--lua-version 5.1, 5.4).
 rockspec_format = "3.0"
 package = "snowplow"
 version = "0.1.0-1"
 source = {
-  url = "file://../..",
+  url = "https://libsnowplow.invalid/releases/libsnowplow-0.1.0.tar.gz",
+  dir = "libsnowplow-0.1.0/bindings/lua",
 }
 description = {
   summary = "Snowplow event tracker on libsnowplow",
@@ -16,6 +23,7 @@ description = {
     event type of libsnowplow. Batching, HTTP delivery and retries run in the
     C library's threads; callbacks run on the Lua thread that dispatches them.
   ]],
+  homepage = "https://libsnowplow.invalid/",
   license = "Apache-2.0",
 }
 dependencies = {
@@ -37,6 +45,7 @@ build = {
     CJSON_LIBDIR = "$(CJSON_LIBDIR)",
   },
   install_variables = {
+    LUA_INCDIR = "$(LUA_INCDIR)",
     INST_LUADIR = "$(LUADIR)",
     INST_LIBDIR = "$(LIBDIR)",
   },

@@ -118,7 +118,7 @@ check_deb() {
     echo "== unpack both and build against them"
     dpkg-deb -x "$runtime" "$tmp/root"
     dpkg-deb -x "$dev" "$tmp/root"
-    build_with_pkgconfig "$tmp/root/$usrlib/pkgconfig" "$consumer/consumer.c" "$tmp/consumer-deb"
+    PKGCONFIG_SYSROOT=$tmp/root build_with_pkgconfig "$tmp/root/$usrlib/pkgconfig" "$consumer/consumer.c" "$tmp/consumer-deb"
     run_consumer "$tmp/consumer-deb" "$tmp/root/$usrlib"
     echo "deb package test passed"
 }

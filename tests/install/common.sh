@@ -33,8 +33,12 @@ run_consumer() {
 build_with_pkgconfig() {
     local pcdir=$1 source=$2 exe=$3 cflags libs
     [[ -f $pcdir/snowplow.pc ]] || fail "no snowplow.pc in $pcdir"
-    cflags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags snowplow) || fail "pkg-config --cflags snowplow"
-    libs=$(PKG_CONFIG_PATH=$pcdir pkg-config --libs snowplow) || fail "pkg-config --libs snowplow"
+    # PKGCONFIG_SYSROOT: the root a package was unpacked into (its snowplow.pc
+    # names /usr, as installed packages do).
+    cflags=$(env PKG_CONFIG_PATH="$pcdir" ${PKGCONFIG_SYSROOT:+PKG_CONFIG_SYSROOT_DIR="$PKGCONFIG_SYSROOT"} \
+        pkg-config --cflags snowplow) || fail "pkg-config --cflags snowplow"
+    libs=$(env PKG_CONFIG_PATH="$pcdir" ${PKGCONFIG_SYSROOT:+PKG_CONFIG_SYSROOT_DIR="$PKGCONFIG_SYSROOT"} \
+        pkg-config --libs snowplow) || fail "pkg-config --libs snowplow"
     echo "  pkg-config: $cflags $libs"
     # shellcheck disable=SC2086  # the flags are word lists
     "$CC" -std=c99 -Wall -Wextra -Werror $SANITIZE_FLAGS $cflags "$source" -o "$exe" $libs ||

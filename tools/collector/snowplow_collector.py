@@ -11,12 +11,13 @@ import sys
 import threading
 
 sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# realpath: the installed command is a symlink to this file.
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 from collector_lib.handler import CollectorServer  # noqa: E402
 from collector_lib.iglu import CONTEXTS_URIS, PAYLOAD_DATA_DEFAULT, UNSTRUCT_EVENT_URI, Registry  # noqa: E402
 
-DEFAULT_SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
+DEFAULT_SCHEMAS = os.path.join(os.path.dirname(os.path.realpath(__file__)), "schemas")
 
 
 def write_port_file(path, port):

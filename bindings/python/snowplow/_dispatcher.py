@@ -10,17 +10,18 @@ It counts the results it has handled, so that a blocking flush can wait until
 the callbacks for everything it flushed have run.
 """
 
-import json
 import threading
 import time
 
 from ._core import _c
+from ._events import EventList
 
 # Set on dispatcher threads: a blocking flush called there (from a callback)
 # must not wait for a dispatcher, which may be this very thread.
 _thread_state = threading.local()
 
 _POLL_MS = 1000  # how long one wait in C lasts; stop() wakes it early anyway
+_GATHER_S = 0.005  # pause after handling results, so that the next ones come together
 
 
 def on_dispatcher_thread():
@@ -31,10 +32,12 @@ class Dispatcher:
     _count = 0
     _count_lock = threading.Lock()
 
-    def __init__(self, emitter_ptr, on_success, on_failure, on_exit):
+    def __init__(self, emitter_ptr, on_success, on_failure, on_exit, transform=None):
         """`on_exit` is called on the thread when it ends (the emitter then
-        releases its C handle if it was closed meanwhile)."""
+        releases its C handle if it was closed meanwhile). `transform` is
+        applied to each event dict when a callback reads it."""
         self._ptr = emitter_ptr
+        self._transform = transform
         self._on_exit = on_exit
         self._on_success = on_success
         self._on_failure = on_failure
@@ -55,21 +58,30 @@ class Dispatcher:
         _thread_state.dispatcher = self
         ptr = self._ptr
         next_result = _c.emitter_next_result
+        try_next = _c.emitter_try_next_result
         try:
             while True:
-                status, result = next_result(ptr, _POLL_MS)
-                if status == 0:
+                status, result = next_result(ptr, _POLL_MS)  # waits with the GIL released
+                handled_some = status == 0
+                # Then every result already waiting, with the GIL held: the
+                # thread that tracks is paused once for all of them.
+                while status == 0:
                     try:
                         self._deliver(result)
                     finally:
-                        _c.result_free(result)
                         with self._cond:
                             self._handled += 1
                             self._cond.notify_all()
-                elif status == _c.ECLOSED:
+                    status, result = try_next(ptr)
+                if status == _c.ECLOSED:
                     break
                 elif self._stopping:  # ETIMEOUT or EWOKEN with nothing queued
                     break
+                elif handled_some:
+                    # Let results gather: one wake-up per few milliseconds
+                    # instead of one per delivered batch keeps this thread from
+                    # preempting the threads that track.
+                    time.sleep(_GATHER_S)
         finally:
             with self._cond:
                 self._finished = True
@@ -77,12 +89,13 @@ class Dispatcher:
             self._on_exit()
 
     def _deliver(self, result):
+        """Run the callback for `result`, which this call takes over."""
         kind = _c.result_get_kind(result)
         callback = self._on_success if kind == _c.RESULT_SENT else self._on_failure
         if callback is None:
+            _c.result_free(result)
             return
-        events = [json.loads(_c.result_event_json(result, i))
-                  for i in range(_c.result_event_count(result))]
+        events = EventList(result, self._transform)  # owns the result; dicts only when read
         try:
             if kind == _c.RESULT_SENT:
                 callback(events)
@@ -90,6 +103,8 @@ class Dispatcher:
                 callback(_c.result_success_count(result), events)
         except BaseException as exc:  # noqa: B902 - a callback must not end the thread
             _c.write_unraisable(exc, callback)
+        finally:
+            del events
 
     # ---- the emitter's side -------------------------------------------------
 

@@ -24,6 +24,7 @@ At interpreter exit every emitter still open is flushed for at most 5 seconds
 in all, then closed; events still unsent are reported to on_failure.
 """
 
+import json
 import threading
 import time
 import weakref
@@ -31,6 +32,7 @@ import weakref
 from . import _core, _shutdown
 from ._core import _c
 from ._dispatcher import Dispatcher, on_dispatcher_thread
+from .event_store import InMemoryEventStore
 
 PROTOCOLS = {"http", "https"}
 METHODS = {"get", "post"}
@@ -60,6 +62,36 @@ def _ms(seconds, name):
     if value < 0:
         raise ValueError("%s must be >= 0, not %r" % (name, seconds))
     return max(1, int(round(value * 1000)))
+
+
+def as_collector_uri(endpoint, protocol="https", port=None, method="post"):
+    """The collector URL events are sent to, as snowplow-tracker shows it: a
+    scheme in `endpoint` wins over `protocol`; the path is /i for GET and
+    /com.snowplowanalytics.snowplow/tp2 for POST."""
+    _core.check_str("endpoint", endpoint, True)
+    if not endpoint:
+        raise ValueError("endpoint must not be empty")
+    endpoint = endpoint.rstrip("/")
+    scheme, sep, rest = endpoint.partition("://")
+    if sep and scheme in PROTOCOLS:
+        protocol, endpoint = scheme, rest
+    path = "/i" if method == "get" else "/com.snowplowanalytics.snowplow/tp2"
+    host = endpoint if port is None else "%s:%d" % (endpoint, port)
+    return "%s://%s%s" % (protocol, host, path)
+
+
+def _capacity_of(event_store, buffer_capacity):
+    """buffer_capacity, or the one an InMemoryEventStore carries."""
+    if event_store is None:
+        return buffer_capacity
+    if not isinstance(event_store, InMemoryEventStore):
+        raise ValueError("event_store: only InMemoryEventStore is supported (it sets the C "
+                         "library's queue bound), not %s; use store_path for an SQLite store "
+                         "that keeps events across restarts" % _core.type_name(event_store))
+    if buffer_capacity is not None and buffer_capacity != event_store.buffer_capacity:
+        raise ValueError("buffer_capacity %d and event_store's buffer_capacity %d disagree"
+                         % (buffer_capacity, event_store.buffer_capacity))
+    return event_store.buffer_capacity
 
 
 def _deadline(timeout):
@@ -204,9 +236,7 @@ class Emitter:
         for name, callback in (("on_success", on_success), ("on_failure", on_failure)):
             if callback is not None and not callable(callback):
                 raise TypeError("%s must be callable or None" % name)
-        if event_store is not None:
-            raise ValueError("event_store is not supported: events wait in the C "
-                             "library's queue (use store_path for an SQLite store)")
+        buffer_capacity = _capacity_of(event_store, buffer_capacity)
         if session is not None:
             raise ValueError("session is not supported: the C library makes its own connections")
         if custom_retry_codes is not None and not isinstance(custom_retry_codes, dict):
@@ -216,7 +246,9 @@ class Emitter:
         if buffer_capacity is not None and batch_size > buffer_capacity:
             batch_size = buffer_capacity
 
-        self.endpoint = endpoint
+        # The collector URL, as 1.x shows it (None for an emitter without one).
+        self.endpoint = (None if endpoint is None
+                         else as_collector_uri(endpoint, protocol, port, method))
         self.protocol = protocol
         self.port = port
         self.method = method
@@ -225,6 +257,7 @@ class Emitter:
         self.request_timeout = request_timeout
         self.max_retry_delay_seconds = max_retry_delay_seconds
         self.buffer_capacity = buffer_capacity
+        self.event_store = event_store
         self.custom_retry_codes = dict(custom_retry_codes or {})
         self.thread_count = thread_count
         self.on_success = on_success
@@ -265,16 +298,28 @@ class Emitter:
             _set_network(opts, **network)
             if on_success is not None or on_failure is not None:
                 _c.emitter_options_set_result_queue(opts, RESULT_QUEUE_CAPACITY)
+            self._configure(opts)
         except BaseException:
             _c.emitter_options_free(opts)
             raise
         self._life = _Lifetime(_c.emitter_new(opts))  # consumes opts
         self._closed = False
-        if on_success is not None or on_failure is not None:
+        if self._dispatch and (on_success is not None or on_failure is not None):
             # The dispatcher thread is one more use, released when it ends.
             ptr = self._life.acquire()
-            self._dispatcher = Dispatcher(ptr, on_success, on_failure, self._life.release)
+            self._dispatcher = Dispatcher(ptr, on_success, on_failure, self._life.release,
+                                          self._event_transform)
         _shutdown.register(self)
+
+    # Subclasses (the snowplow_tracker drop-in): callbacks on a dispatcher
+    # thread, and options of their own set before the C emitter is made.
+    _dispatch = True
+    _event_transform = None
+
+    def _configure(self, opts):
+        pass
+
+    as_collector_uri = staticmethod(as_collector_uri)
 
     @staticmethod
     def _set_timeouts(opts, request_timeout):
@@ -297,6 +342,31 @@ class Emitter:
             raise RuntimeError("the emitter is closed")
         try:
             _c.tracker_options_add_emitter(opts, ptr)  # the tracker's own reference
+        finally:
+            self._life.release()
+
+    # ---- payloads built elsewhere --------------------------------------------
+
+    def input(self, payload):
+        """Queue one event given as a payload dict (protocol field names, values
+        str or numbers), as snowplow-tracker's Emitter.input() does: the dict of
+        a custom tracker, or one taken from a Redis list. `eid` is kept when
+        present, else generated; `stm` is set when sent. Returns the event id,
+        or None when the queue was full (the event is reported to on_failure).
+        ValueError for a payload the library refuses (no `e`, a value that is
+        not a str or number, a bad eid), nothing queued."""
+        if not isinstance(payload, dict):
+            raise TypeError("payload must be a dict, not %s" % _core.type_name(payload))
+        return self._enqueue_payload(json.dumps(payload, ensure_ascii=False))
+
+    def _enqueue_payload(self, payload_json):
+        ptr = self._life.acquire()
+        try:
+            return _c.emitter_input_json(ptr, payload_json)
+        except RuntimeError as exc:
+            if getattr(exc, "code", None) == _c.EFULL:
+                return None
+            raise
         finally:
             self._life.release()
 

@@ -9,6 +9,7 @@ snowplow-tracker 1.x build the matching event and return the tracker.
 A tracker may be shared by any number of threads.
 """
 
+import json
 import threading
 import time
 import uuid
@@ -24,12 +25,60 @@ from .subject import Subject
 VERSION = _core.TRACKER_VERSION
 DEFAULT_ENCODE_BASE64 = True
 
+# snowplow-tracker 0.9 to 0.15: Tracker(emitters, subject=None, namespace=None,
+# app_id=None, encode_base64=True, json_encoder=None).
+_PRE_1_0_ORDER = ("emitters", "subject", "namespace", "app_id", "encode_base64",
+                  "json_encoder")
 
-class Tracker:
+
+def is_custom_emitter(obj):
+    """An object that is not one of ours but can take payloads (1.x: anything
+    with input(payload))."""
+    return not isinstance(obj, Emitter) and callable(getattr(obj, "input", None))
+
+
+def _is_emitter_like(obj):
+    return isinstance(obj, Emitter) or is_custom_emitter(obj)
+
+
+def _is_emitters(value):
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_is_emitter_like(e) for e in value)
+    return _is_emitter_like(value)
+
+
+class _TrackerType(type):
+    """Recognises the pre-1.0 argument order: when the first argument is an
+    emitter or a list of them, the call is read as 0.9-0.15's
+    Tracker(emitters, subject, namespace, app_id, ...), so that code written
+    for those versions needs only its import changed."""
+
+    def __call__(cls, *args, **kwargs):
+        if args and _is_emitters(args[0]):
+            if len(args) > len(_PRE_1_0_ORDER):
+                raise TypeError("Tracker() takes at most %d positional arguments"
+                                % len(_PRE_1_0_ORDER))
+            for name, value in zip(_PRE_1_0_ORDER, args):
+                if name in kwargs:
+                    raise TypeError("Tracker() got multiple values for argument %r" % name)
+                kwargs[name] = value
+            args = ()
+        if not args and "namespace" not in kwargs and "emitters" in kwargs:
+            kwargs["namespace"] = None  # optional before 1.0
+        return super().__call__(*args, **kwargs)
+
+
+class Tracker(metaclass=_TrackerType):
     """`Tracker(namespace, emitters, subject=None, app_id=None,
     encode_base64=True, json_encoder=None)`
 
-    emitters: one Emitter or a list of them; every event goes to each.
+    emitters: one Emitter or a list of them; every event goes to each. An
+    object of your own with input(payload) (and flush()) is an emitter too: it
+    gets each event's payload dict (every value a str) on the tracking thread.
+    With one of your own among them, each event is encoded once and every
+    emitter gets the same payload (same event id).
+    The pre-1.0 order Tracker(emitters, subject, namespace, app_id, ...) is
+    recognised by its first argument.
     subject: the Subject of every event (a per-event subject overrides it field
     by field). encode_base64: self-describing data and contexts base64url
     encoded (`ue_px`, `cx`) or plain JSON (`ue_pr`, `co`). json_encoder: the
@@ -47,9 +96,9 @@ class Tracker:
         else:
             emitters = [emitters]
         for i, emitter in enumerate(emitters):
-            if not isinstance(emitter, Emitter):
-                raise TypeError("emitters[%d] must be an Emitter, not %s"
-                                % (i, _core.type_name(emitter)))
+            if not _is_emitter_like(emitter):
+                raise TypeError("emitters[%d] must be an Emitter or an object with "
+                                "input(payload), not %s" % (i, _core.type_name(emitter)))
         if subject is None:
             subject = Subject()
         elif not isinstance(subject, Subject):
@@ -67,23 +116,36 @@ class Tracker:
         self._encoder = (_core.make_encoder(json_encoder) if json_encoder is not None
                          else _core.DEFAULT_ENCODER)
         self._rebuild_lock = threading.Lock()
-        self._handle = self._new_c_tracker()
+        self._rebuild()
 
-    def _new_c_tracker(self):
+    def _options(self):
+        """C tracker options with this tracker's fields and the C emitters."""
         opts = _c.tracker_options_new()
         try:
-            _c.tracker_options_set_tracker_version(opts, VERSION)
+            _c.tracker_options_set_tracker_version(opts, self.standard_nv_pairs["tv"])
             _c.tracker_options_set_namespace(opts, self.standard_nv_pairs["tna"])
             _c.tracker_options_set_app_id(opts, self.standard_nv_pairs["aid"])
             _c.tracker_options_set_encode_base64(opts, int(self.encode_base64))
             if self.subject is not None:
                 _c.tracker_options_set_subject(opts, self.subject._ptr)
             for emitter in self.emitters:
-                emitter._add_to_tracker_options(opts)
+                if isinstance(emitter, Emitter):
+                    emitter._add_to_tracker_options(opts)
         except BaseException:
             _c.tracker_options_free(opts)
             raise
-        return _core.Owned(_c.tracker_new(opts), _c.tracker_free)
+        return opts
+
+    def _rebuild(self):
+        """The C side for the current emitters: a C tracker for this package's
+        emitters, or options to encode payloads with for custom ones."""
+        opts = self._options()
+        if any(is_custom_emitter(e) for e in self.emitters):
+            self._handle = None
+            self._encoding = _core.Owned(opts, _c.tracker_options_free)
+        else:
+            self._encoding = None
+            self._handle = _core.Owned(_c.tracker_new(opts), _c.tracker_free)
 
     # ---- snowplow-tracker helpers -------------------------------------------
 
@@ -108,9 +170,14 @@ class Tracker:
         reported to on_failure and counted as dropped)."""
         if not isinstance(event, Event):
             raise TypeError("event must be an Event, not %s" % _core.type_name(event))
+        return self._track_built(event._build(self._encoder))
+
+    def _track_built(self, ev):
+        """Track the C event `ev` (built and checked) and free it."""
         handle = self._handle  # kept alive for the call, whatever add_emitter does
-        ev = event._build(self._encoder)
         try:
+            if handle is None:
+                return self._track_custom(ev)
             return _c.tracker_track(handle.ptr, ev)
         except RuntimeError as exc:
             if getattr(exc, "code", None) == _c.EFULL:
@@ -118,6 +185,42 @@ class Tracker:
             raise
         finally:
             _c.event_free(ev)
+
+    def encode(self, event):
+        """The payload dicts `event` would be sent as (one per transaction item
+        after the event's own), every value a str, without sending them."""
+        if not isinstance(event, Event):
+            raise TypeError("event must be an Event, not %s" % _core.type_name(event))
+        ev = event._build(self._encoder)
+        try:
+            return self._encode_built(ev)
+        finally:
+            _c.event_free(ev)
+
+    def _encode_built(self, ev):
+        encoding = self._encoding or _core.Owned(self._options(), _c.tracker_options_free)
+        return json.loads(_c.tracker_options_encode(encoding.ptr, ev))
+
+    # A custom emitter's payload as this generation hands it over (the
+    # snowplow_tracker drop-in gives 0.7.0's value types).
+    _custom_payload = staticmethod(lambda payload: payload)
+
+    def _track_custom(self, ev):
+        """With custom emitters: the event is encoded once and each payload goes
+        to every emitter, on this thread, as in snowplow-tracker 1.x: a custom
+        emitter's input() gets the dict, this package's emitters queue the
+        same payload (same event id)."""
+        payloads = self._encode_built(ev)
+        for payload in payloads:
+            text = None
+            for emitter in self.emitters:
+                if isinstance(emitter, Emitter):
+                    if text is None:
+                        text = json.dumps(payload, ensure_ascii=False)
+                    emitter._enqueue_payload(text)
+                else:
+                    emitter.input(self._custom_payload(dict(payload)))
+        return payloads[0]["eid"]
 
     def track_page_view(self, page_url, page_title=None, referrer=None, context=None,
                         tstamp=None, event_subject=None):
@@ -219,10 +322,17 @@ class Tracker:
         snowplow-tracker does; Emitter.sync_flush() tells whether all was done."""
         if is_async:
             for emitter in self.emitters:
-                emitter.flush()
+                flush = getattr(emitter, "flush", None)
+                if flush is not None:
+                    flush()
             return self
         deadline = None if timeout is None else time.monotonic() + timeout
         for emitter in self.emitters:
+            if not isinstance(emitter, Emitter):  # a custom emitter: its own flush
+                flush = getattr(emitter, "sync_flush", None) or getattr(emitter, "flush", None)
+                if flush is not None:
+                    flush()
+                continue
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             emitter.sync_flush(remaining)
         return self
@@ -231,20 +341,28 @@ class Tracker:
         """Replace the tracker's subject (None: no subject)."""
         if subject is not None and not isinstance(subject, Subject):
             raise TypeError("subject must be Subject or None, not %s" % _core.type_name(subject))
-        _c.tracker_set_subject(self._handle.ptr, None if subject is None else subject._ptr)
-        self.subject = subject
+        with self._rebuild_lock:
+            self.subject = subject
+            handle = self._handle
+            if handle is not None:
+                _c.tracker_set_subject(handle.ptr, None if subject is None else subject._ptr)
+            else:
+                self._rebuild()
         return self
 
     def add_emitter(self, emitter):
         """Send every later event to `emitter` too."""
-        if not isinstance(emitter, Emitter):
-            raise TypeError("emitter must be an Emitter, not %s" % _core.type_name(emitter))
+        if not _is_emitter_like(emitter):
+            raise TypeError("emitter must be an Emitter or an object with input(payload), "
+                            "not %s" % _core.type_name(emitter))
         with self._rebuild_lock:
-            # The C tracker's emitters are fixed: build a new one. Tracks under
+            emitters = self.emitters + [emitter]
+                # The C tracker's emitters are fixed: build a new one. Tracks under
             # way finish on the old one, which is freed after them.
-            self.emitters = self.emitters + [emitter]
-            self._handle = self._new_c_tracker()
+            self.emitters = emitters
+            self._rebuild()
         return self
 
     def __repr__(self):
         return "Tracker(%r, %r)" % (self.get_namespace(), self.emitters)
+

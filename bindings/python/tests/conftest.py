@@ -6,6 +6,7 @@ PYTHONPATH (CTest points it at the staged package of the build tree)."""
 import base64
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -191,3 +192,50 @@ def run_python(code, timeout=120, env=None):
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=timeout, env=full_env)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server of the test's own on a free port: yields (port, client)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server not installed (Debian: redis-server)")
+    pytest.importorskip("redis", reason="redis-py not installed (Debian: python3-redis)")
+    port = free_port()
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+    client = redis.StrictRedis(port=port)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+    yield port, client
+    proc.terminate()
+    proc.wait(30)
+
+
+
+
+def run_worker_until(worker, condition):
+    """Run a RedisWorker on a thread until `condition()` returned, then shut it
+    down and check that run() ended."""
+    runner = threading.Thread(target=worker.run, daemon=True)
+    runner.start()
+    condition()
+    worker.request_shutdown()
+    runner.join(WAIT)
+    assert not runner.is_alive(), "RedisWorker.run() did not end"

@@ -17,11 +17,15 @@ LIBRARY_DIR = os.environ.get("SNOWPLOW_LIBRARY_DIR")
 BUILD_DIR = os.environ.get("SNOWPLOW_BUILD_DIR")
 
 USE = """
-import snowplow, sys
-assert snowplow.__file__.startswith(sys.argv[1]), snowplow.__file__
+import snowplow, snowplow_tracker, sys
+for module in (snowplow, snowplow_tracker):
+    assert module.__file__.startswith(sys.argv[1]), module.__file__
 t = snowplow.Tracker("pkg", snowplow.Emitter(sys.argv[2]))
 t.track(snowplow.PageView("http://e.com/" + sys.argv[3]))
 t.flush()
+host, port = sys.argv[2].split("://")[1].split(":")
+legacy = snowplow_tracker.Tracker(snowplow_tracker.Emitter(host, port=int(port)))
+legacy.track_page_view("http://e.com/0.7.0-" + sys.argv[3])
 print(snowplow.__version__)
 """
 
@@ -31,7 +35,8 @@ def use_package(path, collector, tag, extra_env=None):
     proc = subprocess.run([sys.executable, "-c", USE, path, collector.url, tag],
                           capture_output=True, text=True, timeout=120, env=env, cwd="/")
     assert proc.returncode == 0, proc.stderr
-    assert collector.good()[-1]["raw"]["url"] == "http://e.com/" + tag
+    assert [r["raw"]["url"] for r in collector.good()[-2:]] == [
+        "http://e.com/" + tag, "http://e.com/0.7.0-" + tag]
     return proc.stdout.strip()
 
 
@@ -48,6 +53,7 @@ def test_setup_py_builds_offline(tmp_path, collector):
     assert sorted(os.listdir(PACKAGE_DIR)) == before  # nothing written to the sources
     (lib,) = [p for p in tmp_path.iterdir() if p.name.startswith("lib.")]
     assert any(name.startswith("_snowplow_c.") for name in os.listdir(lib / "snowplow"))
+    assert "tracker.py" in os.listdir(lib / "snowplow_tracker")
     assert use_package(str(lib), collector, "setup-py")
 
 
@@ -61,6 +67,8 @@ def test_cmake_installs_into_debian_dist_packages(tmp_path, collector):
     site = tmp_path / "usr" / "lib" / "python3" / "dist-packages"
     names = sorted(os.listdir(site / "snowplow"))
     assert "__init__.py" in names and "tracker.py" in names
+    assert {"__init__.py", "tracker.py", "emitters.py", "subject.py", "payload.py",
+            "_version.py", "self_describing_json.py"} <= set(os.listdir(site / "snowplow_tracker"))
     assert any(n.startswith("_snowplow_c.cpython-") and n.endswith(".so") for n in names)
     assert (tmp_path / "usr" / "share" / "doc" / "python3-snowplow" / "copyright").exists()
     # Installed for /usr, the extension carries no build-tree path: it finds

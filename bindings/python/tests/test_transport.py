@@ -2,9 +2,6 @@
 sending thread) and redis_url/redis_key (push to a Redis list started here)."""
 
 import json
-import socket
-import subprocess
-import time
 
 import pytest
 import redis
@@ -33,30 +30,6 @@ def test_get_with_many_requests_in_flight_delivers_each_event_once(collector, re
 def test_max_inflight_out_of_range(collector, value):
     with pytest.raises(Exception, match="max_inflight"):
         Emitter(collector.url, max_inflight=value)
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(["/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL)
-    client = redis.Redis(host="127.0.0.1", port=port)
-    deadline = time.monotonic() + WAIT
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise
-            time.sleep(0.02)
-    yield port, client
-    proc.terminate()
-    proc.wait(10)
 
 
 def test_redis_url_pushes_payloads(redis_server, recorder):

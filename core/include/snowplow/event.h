@@ -65,7 +65,15 @@ typedef enum snowplow_event_type {
     SNOWPLOW_EVENT_FORM_SUBMIT = 11,
     SNOWPLOW_EVENT_SITE_SEARCH = 12,
     SNOWPLOW_EVENT_TIMING = 13,
-    SNOWPLOW_EVENT_ECOMMERCE_TRANSACTION = 14
+    SNOWPLOW_EVENT_ECOMMERCE_TRANSACTION = 14,
+    /**
+     * One transaction item on its own (`e=ti`), as the seed Python tracker's
+     * track_ecommerce_transaction_item() sends it: made with snowplow_event_new(),
+     * fields order_id and sku (required, non-empty strings), price (required
+     * number), quantity (required integer), name, category, currency (strings).
+     * Items tracked with their transaction use snowplow_event_add_item() instead.
+     */
+    SNOWPLOW_EVENT_TRANSACTION_ITEM = 15
 } snowplow_event_type;
 
 /**

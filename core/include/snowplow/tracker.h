@@ -36,6 +36,25 @@ SNOWPLOW_API int snowplow_tracker_options_new(snowplow_tracker_options **out);
 /** Free options that were not given to snowplow_tracker_new(). NULL is ignored. */
 SNOWPLOW_API void snowplow_tracker_options_free(snowplow_tracker_options *options);
 
+/**
+ * Encode `event` exactly as a tracker made from `options` would (new event id,
+ * `dtm`, tracker and subject fields, contexts, one payload per transaction item
+ * after the event's own), but queue it nowhere: for emitters implemented in a
+ * host language. `stm` is not set (it belongs to sending).
+ *
+ * @param out receives a JSON array with one object per payload, every value a
+ *            string (as a POST body's `data` holds them); free it with
+ *            snowplow_string_free(). NULL on error.
+ *
+ * `options` is only read (it may have no emitter) and stays the caller's.
+ * Threads: any, but not while `options` is being changed. Errors:
+ * SNOWPLOW_EINVAL (a NULL argument), SNOWPLOW_EMISSING (a required field,
+ * named), SNOWPLOW_ENOMEM.
+ */
+SNOWPLOW_API int snowplow_tracker_options_encode(char **out,
+                                                 const snowplow_tracker_options *options,
+                                                 const snowplow_event *event);
+
 /** `tna`: tracker namespace; NULL or "" for none. Errors: SNOWPLOW_EINVAL, SNOWPLOW_EUTF8. */
 SNOWPLOW_API int snowplow_tracker_options_set_namespace(snowplow_tracker_options *options,
                                                         const char *name_space);

@@ -91,6 +91,14 @@ static const sp_event_kind kinds[] = {
       {"state", "tr_st", SP_FIELD_STRING, SP_NONEMPTY},
       {"country", "tr_co", SP_FIELD_STRING, SP_NONEMPTY},
       {"currency", "tr_cu", SP_FIELD_STRING, SP_NONEMPTY}}},
+    {SNOWPLOW_EVENT_TRANSACTION_ITEM, "transaction_item", "ti", NULL, 0, 7,
+     {{"order_id", "ti_id", SP_FIELD_STRING, SP_REQUIRED | SP_NONEMPTY},
+      {"sku", "ti_sk", SP_FIELD_STRING, SP_REQUIRED | SP_NONEMPTY},
+      {"name", "ti_nm", SP_FIELD_STRING, SP_NONEMPTY},
+      {"category", "ti_ca", SP_FIELD_STRING, SP_NONEMPTY},
+      {"price", "ti_pr", SP_FIELD_NUMBER, SP_REQUIRED},
+      {"quantity", "ti_qu", SP_FIELD_INTEGER, SP_REQUIRED},
+      {"currency", "ti_cu", SP_FIELD_STRING, SP_NONEMPTY}}},
 };
 
 const sp_event_kind *sp_event_kind_of(snowplow_event_type type)

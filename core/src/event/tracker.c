@@ -8,12 +8,11 @@
 #include "event/event_internal.h"
 #include "snowplow/tracker.h"
 #include "event/subject_internal.h"
+#include "event/tracker_internal.h"
 #include "util/text.h"
 
 #define DEFAULT_TRACKER_VERSION "c-" SNOWPLOW_VERSION_STRING
 #define MAX_TRACKER_VERSION 100
-/* Payloads for a transaction of this many items stay on the stack. */
-#define STACK_PAYLOADS 16
 
 struct snowplow_tracker_options {
     char *name_space;
@@ -220,8 +219,9 @@ int snowplow_tracker_set_subject(snowplow_tracker *tracker, snowplow_subject *su
 
 /* Fields every payload of a tracked event carries: ids, times, tracker, subject,
  * and the page of snowplow_event_set_page() (items too). */
-static int add_common(sp_payload *p, const snowplow_tracker *t, const snowplow_event *ev,
-                      snowplow_subject *tracker_subject, int64_t dtm, char *eid)
+static int add_common(sp_payload *p, const snowplow_tracker_options *config,
+                      const snowplow_event *ev, snowplow_subject *tracker_subject, int64_t dtm,
+                      char *eid)
 {
     sp_uuid_v4(eid);
     int rc = sp_payload_add_plain(p, "eid", eid, SNOWPLOW_EID_SIZE - 1);
@@ -230,33 +230,49 @@ static int add_common(sp_payload *p, const snowplow_tracker *t, const snowplow_e
     if (rc == 0 && ev->has_true_timestamp)
         rc = sp_payload_add_int(p, "ttm", ev->true_timestamp);
     if (rc == 0)
-        rc = sp_payload_add(p, "tv", t->config.tracker_version);
+        rc = sp_payload_add(p, "tv", config->tracker_version);
     if (rc == 0)
-        rc = sp_payload_add(p, "tna", t->config.name_space);
+        rc = sp_payload_add(p, "tna", config->name_space);
     if (rc == 0)
-        rc = sp_payload_add(p, "aid", t->config.app_id);
+        rc = sp_payload_add(p, "aid", config->app_id);
     if (rc == 0) {
         snowplow_subject *subjects[2] = {ev->subject, tracker_subject};
-        rc = sp_subject_apply(p, subjects, 2, t->config.platform);
+        rc = sp_subject_apply(p, subjects, 2, config->platform);
     }
     if (rc == 0)
         rc = sp_event_encode_page(ev, p);
     return rc;
 }
 
-/* Build the event's payloads: the event itself, then one per transaction item.
- * payloads[0] is the caller's (on its stack); the items' are allocated here. */
-static int build_payloads(sp_payload **payloads, size_t n, snowplow_tracker *t,
-                          const snowplow_event *ev, char *eid)
+int sp_payload_set_init(sp_payload_set *set, size_t n)
 {
-    snowplow_subject *subject;
-    pthread_mutex_lock(&t->subject_lock);
-    if ((subject = t->config.subject) != NULL)
-        sp_subject_ref(subject);
-    pthread_mutex_unlock(&t->subject_lock);
+    memset(set->stack, 0, sizeof set->stack);
+    set->n = n;
+    set->all = n <= SP_PAYLOAD_SET_STACK ? set->stack : calloc(n, sizeof *set->all);
+    if (set->all == NULL)
+        return SNOWPLOW_ENOMEM;
+    sp_payload_init(&set->first);
+    set->all[0] = &set->first;
+    return 0;
+}
 
+void sp_payload_set_release(sp_payload_set *set)
+{
+    sp_payload_release(&set->first);
+    for (size_t i = 1; i < set->n; i++)
+        sp_payload_free(set->all[i]);
+    if (set->all != set->stack)
+        free(set->all);
+}
+
+/* Build the event's payloads: the event itself, then one per transaction item,
+ * with `config`'s fields and `subject` (may be NULL). payloads[0] is the
+ * caller's (on its stack); the items' are allocated here. */
+static int build_payloads(sp_payload **payloads, size_t n, const snowplow_tracker_options *config,
+                          snowplow_subject *subject, const snowplow_event *ev, char *eid)
+{
     int64_t dtm = ev->has_device_timestamp ? ev->device_timestamp : sp_now_ms();
-    int base64 = t->config.encode_base64;
+    int base64 = config->encode_base64;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char item_eid[SNOWPLOW_EID_SIZE];
@@ -264,7 +280,7 @@ static int build_payloads(sp_payload **payloads, size_t n, snowplow_tracker *t,
             rc = SNOWPLOW_ENOMEM;
             break;
         }
-        rc = add_common(payloads[i], t, ev, subject, dtm, i == 0 ? eid : item_eid);
+        rc = add_common(payloads[i], config, ev, subject, dtm, i == 0 ? eid : item_eid);
         if (rc == 0)
             rc = i == 0 ? sp_event_encode(ev, payloads[i], base64)
                         : sp_event_encode_item(ev, i - 1, payloads[i]);
@@ -272,6 +288,29 @@ static int build_payloads(sp_payload **payloads, size_t n, snowplow_tracker *t,
             rc = sp_event_encode_contexts(ev, i == 0 ? SP_EVENT_NO_ITEM : i - 1, payloads[i],
                                           base64);
     }
+    return rc;
+}
+
+int sp_tracker_options_payloads(sp_payload **payloads, size_t n,
+                                const snowplow_tracker_options *options,
+                                const snowplow_event *ev, char *eid)
+{
+    snowplow_tracker_options config = *options; /* tv as snowplow_tracker_new() would set it */
+    if (config.tracker_version == NULL)
+        config.tracker_version = (char *)DEFAULT_TRACKER_VERSION;
+    return build_payloads(payloads, n, &config, config.subject, ev, eid);
+}
+
+/* build_payloads with the tracker's subject, taken under its lock. */
+static int build_tracker_payloads(sp_payload **payloads, size_t n, snowplow_tracker *t,
+                                  const snowplow_event *ev, char *eid)
+{
+    snowplow_subject *subject;
+    pthread_mutex_lock(&t->subject_lock);
+    if ((subject = t->config.subject) != NULL)
+        sp_subject_ref(subject);
+    pthread_mutex_unlock(&t->subject_lock);
+    int rc = build_payloads(payloads, n, &t->config, subject, ev, eid);
     snowplow_subject_free(subject);
     return rc;
 }
@@ -328,25 +367,16 @@ int snowplow_tracker_track(char *eid_out, snowplow_tracker *tracker,
     if (rc != SNOWPLOW_OK)
         return rc;
 
-    size_t n = 1 + event->n_items;
-    sp_payload *stack[STACK_PAYLOADS] = {0};
-    sp_payload **payloads = n <= STACK_PAYLOADS ? stack : calloc(n, sizeof *payloads);
-    if (payloads == NULL)
+    sp_payload_set set;
+    if (sp_payload_set_init(&set, 1 + event->n_items) != 0)
         return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
-    sp_payload first; /* the event's own payload needs no allocation */
-    sp_payload_init(&first);
-    payloads[0] = &first;
     char eid[SNOWPLOW_EID_SIZE];
-    rc = build_payloads(payloads, n, tracker, event, eid);
+    rc = build_tracker_payloads(set.all, set.n, tracker, event, eid);
     if (rc != SNOWPLOW_OK)
         rc = sp_error_set(rc, "%s: out of memory", fn);
     else
-        rc = deliver(tracker, fn, payloads, n);
-    sp_payload_release(&first);
-    for (size_t i = 1; i < n; i++)
-        sp_payload_free(payloads[i]);
-    if (payloads != stack)
-        free(payloads);
+        rc = deliver(tracker, fn, set.all, set.n);
+    sp_payload_set_release(&set);
     if (rc == SNOWPLOW_OK && eid_out != NULL)
         memcpy(eid_out, eid, SNOWPLOW_EID_SIZE);
     return rc;

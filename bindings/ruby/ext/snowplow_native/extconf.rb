@@ -18,7 +18,10 @@ def fail_with(message)
 end
 
 pkg_config("snowplow")
-dir_config("snowplow")
+_snowplow_inc, snowplow_lib = dir_config("snowplow")
+# A libsnowplow outside the loader's folders (--with-snowplow-dir=PREFIX): the
+# extension records where it is, so that it loads without LD_LIBRARY_PATH.
+$LDFLAGS << " -Wl,-rpath,#{snowplow_lib}" if snowplow_lib && !snowplow_lib.empty?
 fail_with("snowplow/tracker.h not found: install libsnowplow-dev or pass --with-snowplow-include") \
   unless have_header("snowplow/tracker.h")
 fail_with("libsnowplow not found: install libsnowplow-dev or pass --with-snowplow-lib") \
