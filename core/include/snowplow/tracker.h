@@ -42,11 +42,14 @@ SNOWPLOW_API void snowplow_tracker_options_free(snowplow_tracker_options *option
  * after the event's own), but queue it nowhere: for emitters implemented in a
  * host language. `stm` is not set (it belongs to sending).
  *
- * @param out receives a JSON array with one object per payload, every value a
- *            string (as a POST body's `data` holds them); free it with
- *            snowplow_string_free(). NULL on error.
+ * @param out     receives a JSON array with one object per payload, every value a
+ *                string (as a POST body's `data` holds them); free it with
+ *                snowplow_string_free(). NULL on error.
+ * @param options the tracker's settings (namespace, app id, platform, base64,
+ *                subject); only read: it may have no emitter, and stays the
+ *                caller's.
+ * @param event   the event to encode; not changed, still the caller's.
  *
- * `options` is only read (it may have no emitter) and stays the caller's.
  * Threads: any, but not while `options` is being changed. Errors:
  * SNOWPLOW_EINVAL (a NULL argument), SNOWPLOW_EMISSING (a required field,
  * named), SNOWPLOW_ENOMEM.
