@@ -3,7 +3,7 @@
 # local collector, track real events from C with the demo program, and show what
 # the collector received. Exits non-zero if an event was bad or did not arrive.
 #
-# Usage: sudo bash scripts/demo.sh        (from any directory)
+# Usage: bash scripts/demo.sh   (from any directory; as root, or a user with sudo)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

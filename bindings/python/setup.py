@@ -1,6 +1,6 @@
 """Build the distribution `snowplow` offline (Debian's setuptools, no PyPI): the
-packages snowplow and snowplow_tracker (the drop-in for snowplow-tracker 0.7.0 on
-top of it).
+packages snowplow and snowplow_tracker (the drop-in for snowplow-tracker 0.7.0 and
+0.8.x on top of it).
 
 The C extension snowplow._snowplow_c is the SWIG wrapper of ../snowplow.i
 compiled with the binding's own C in src/ and linked with libsnowplow. In a

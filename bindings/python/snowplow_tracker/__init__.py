@@ -1,8 +1,8 @@
-"""snowplow_tracker: a drop-in for snowplow-tracker 0.7.0 on libsnowplow.
+"""snowplow_tracker: a drop-in for snowplow-tracker 0.7.0 and 0.8.x on libsnowplow.
 
-Code written for snowplow-tracker 0.7.0 runs unchanged: the same modules
-(tracker, emitters, subject, self_describing_json, payload, _version) and the
-same names, with events encoded in C and sent by the C library. See
+Code written for snowplow-tracker 0.7.0 or 0.8.x runs unchanged: the same modules
+(tracker, emitters, subject, self_describing_json, payload, _version, timestamp,
+redis_worker) and the same names, with events encoded in C and sent by the C library. See
 docs/python.md for the differences that remain and why.
 
     from snowplow_tracker import Subject, Tracker, AsyncEmitter, SelfDescribingJson

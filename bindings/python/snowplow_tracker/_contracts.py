@@ -1,7 +1,7 @@
-"""The argument contracts of snowplow-tracker 0.7.0 (it used PyContracts).
+"""The argument contracts of snowplow-tracker 0.7.0 and 0.8 (PyContracts there).
 
 Each check raises TypeError for a wrong type and ValueError for a wrong value,
-naming the argument. disable_contracts() turns these 0.7.0 contracts off, as
+naming the argument. disable_contracts() turns these contracts off, as
 PyContracts' disable_all() did (for speed); the type checks that guard the C
 library stay on, so a wrong type still raises TypeError.
 """
@@ -33,10 +33,11 @@ def non_empty_string(name, value):
 
 
 def string_or_none(name, value):
-    """0.7.0's string_or_none: a non-empty str, or None."""
+    """string_or_none as 0.8 (0.8.3) has it: a str ("" included, which 0.7.0
+    refused), or None."""
     if value is None or not _state["enabled"]:
         return value
-    return non_empty_string(name, value)
+    return _core.check_str(name, value, True)
 
 
 def string(name, value):

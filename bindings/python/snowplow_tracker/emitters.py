@@ -1,4 +1,4 @@
-"""Emitters of snowplow-tracker 0.7.0 on the C library's emitter.
+"""Emitters of snowplow-tracker 0.7.0 and 0.8 on the C library's emitter.
 
 Emitter      synchronous, as in 0.7.0: events gather until `buffer_size` of them
              were tracked (GET: 1, POST: 10 by default), then the track call
@@ -15,19 +15,25 @@ on_failure(number_sent, unsent) with `unsent` the list of the unsent events'
 payload dicts (GET: with 0.7.0's value types, dtm and the numbers as int or
 float; POST: every value a str).
 
-As in 0.7.0 a failed request is not retried: it is reported once through
-on_failure, and the caller decides (re-track from there). Keyword-only
-extensions: retries=True (the engine's retries with backoff, 1.x's rules,
-capped at max_retry_delay_seconds; custom_retry_codes), byte_limit (largest
-POST body; default none), buffer_capacity (events that may wait; default
-10000), store_path (SQLite store), request_timeout (seconds).
+0.8's byte_limit (after on_failure; after thread_count for AsyncEmitter):
+the buffer is also sent once the queued events' sizes, each counted as 0.8
+did (the length of str() of its payload dict), reach byte_limit. 0.8's
+set_flush_timer(timeout, flush_now=False) and cancel_flush_timer().
+
+As in 0.7.0 and 0.8 a failed request is not retried: it is reported once
+through on_failure, and the caller decides (re-track from there).
+Keyword-only extensions: retries=True (the engine's retries with backoff, 1.x's
+rules, capped at max_retry_delay_seconds; custom_retry_codes), body_limit
+(largest POST body; default none), buffer_capacity (events that may wait;
+default 10000), store_path (SQLite store), request_timeout (seconds).
 """
 
 import json
 import logging
 import threading
+import time
 
-from snowplow import emitters as _emitters
+from snowplow import _core, emitters as _emitters
 from snowplow._core import _c
 from snowplow.redis_emitter import redis_url as _redis_url
 
@@ -47,7 +53,7 @@ _LINGER_MS = 60000
 
 # Fields that 0.7.0 put in a payload as Python numbers: GET failures and custom
 # emitters get them back as numbers.
-_INT_FIELDS = ("dtm", "cd", "ti_qu")
+_INT_FIELDS = ("dtm", "ttm", "cd", "ti_qu", "pp_mix", "pp_max", "pp_miy", "pp_may")
 _NUMBER_FIELDS = ("se_va", "tr_tt", "tr_tx", "tr_sh", "ti_pr")
 
 
@@ -88,6 +94,13 @@ def _check_common(endpoint, protocol, port, method, buffer_size):
         _contracts.integer("buffer_size", buffer_size, 1)
 
 
+def _check_byte_limit(byte_limit):
+    """0.8's byte_limit: int or None (any int, as 0.8: <= 0 sends every event at once)."""
+    if byte_limit is not None:
+        _contracts.integer("byte_limit", byte_limit)
+    return byte_limit
+
+
 class Emitter(_emitters.Emitter):
     """`Emitter(endpoint, protocol="http", port=None, method="get",
     buffer_size=None, on_success=None, on_failure=None)`: synchronous, see the
@@ -95,15 +108,17 @@ class Emitter(_emitters.Emitter):
     `emitter.endpoint` is the full URL, as 0.7.0 shows it."""
 
     _dispatch = False  # callbacks on the thread that sends: the caller's
+    bytes_queued = None  # 0.8's byte count, when there is a byte_limit
     _failure_hook = None  # called for failures when there is no on_failure (RedisEmitter)
     _last_reason = None
 
     def __init__(self, endpoint, protocol="http", port=None, method="get", buffer_size=None,
-                 on_success=None, on_failure=None, *, retries=False,
-                 max_retry_delay_seconds=60, custom_retry_codes=None, byte_limit=None,
+                 on_success=None, on_failure=None, byte_limit=None, *, retries=False,
+                 max_retry_delay_seconds=60, custom_retry_codes=None, body_limit=None,
                  buffer_capacity=None, store_path=None, request_timeout=None,
                  thread_count=1):
         _check_common(endpoint, protocol, port, method, buffer_size)
+        _check_byte_limit(byte_limit)
         _contracts.callable_or_none("on_success", on_success)
         _contracts.callable_or_none("on_failure", on_failure)
         _contracts.boolean("retries", retries)
@@ -117,15 +132,19 @@ class Emitter(_emitters.Emitter):
         self.buffer_size = buffer_size
         super().__init__(endpoint, protocol=protocol, port=port, method=method,
                          batch_size=buffer_size, on_success=on_success, on_failure=on_failure,
-                         byte_limit=byte_limit, request_timeout=request_timeout,
+                         byte_limit=body_limit, request_timeout=request_timeout,
                          max_retry_delay_seconds=max_retry_delay_seconds,
                          buffer_capacity=buffer_capacity, custom_retry_codes=custom_retry_codes,
                          thread_count=thread_count, store_path=store_path)
+        self.body_limit = body_limit
+        # 0.8's byte_limit and its count (None: no byte limit), as 0.8 names them.
+        self.byte_limit = byte_limit
+        self.bytes_queued = None if byte_limit is None else 0
         logger.info("Emitter initialized with endpoint %s", self.endpoint)
 
     def _configure(self, opts):
         _c.emitter_options_set_linger_ms(opts, _LINGER_MS)
-        if self.byte_limit is None:
+        if self.byte_limit is None:  # still the body limit here (set by the base)
             _c.emitter_options_set_byte_limit(opts, _NO_BYTE_LIMIT)
         if not self._retries:
             # One attempt: a failure is reported once and given up.
@@ -142,21 +161,64 @@ class Emitter(_emitters.Emitter):
         self._note_tracked()
         return eid
 
+    def _enqueue_payload(self, payload_json):
+        """With a byte_limit, count the event's size as 0.8 did: len(str())
+        of its payload dict (0.8's value types; `stm` is added when sent)."""
+        if self.bytes_queued is not None:
+            size = len(str(typed_payload(json.loads(payload_json))))
+            with self._lock:
+                self.bytes_queued += size
+        return super()._enqueue_payload(payload_json)
+
     # ---- 0.7.0's synchronous buffer ------------------------------------------
+
+    def reached_limit(self):
+        """0.8's test: the buffer holds buffer_size events, or (with a
+        byte_limit) bytes_queued reached byte_limit."""
+        with self._lock:
+            return self._pending >= self.buffer_size or (
+                self.bytes_queued is not None and self.bytes_queued >= self.byte_limit)
 
     def _note_tracked(self):
         """An event was queued: send the buffer when it is full (the tracker
-        calls this after each event, as 0.7.0's input() did)."""
+        calls this after each event, as 0.7.0's and 0.8's input() did)."""
         with self._lock:
             self._pending += 1
-            if self._pending >= self.buffer_size:
+            if self.reached_limit():
                 self.flush()
+
+    def _reset_buffer(self):
+        self._pending = 0
+        if self.bytes_queued is not None:
+            self.bytes_queued = 0
+
+    def set_flush_timer(self, timeout, flush_now=False):
+        """0.8: flush every `timeout` seconds (on a timer thread; this
+        emitter's callbacks then run there), and at once when flush_now."""
+        _core.check_number("timeout", timeout, True)
+        _contracts.boolean("flush_now", flush_now)
+        if flush_now:
+            self.flush()
+        super().set_flush_timer(timeout)
+
+    @property
+    def timer(self):
+        """0.8's attribute: the running flush timer, or None."""
+        return self._timer
+
+    @staticmethod
+    def attach_sent_timestamp(events):
+        """0.8's helper: set `stm` (whole seconds, in ms, as a str) on each
+        payload dict, in place. This package's emitters set `stm` in C."""
+        stm = str(int(time.time()) * 1000)
+        for event in events:
+            event["stm"] = stm
 
     def flush(self):
         """Send every event waiting, wait until each was delivered or failed,
         then run the callbacks, on this thread."""
         with self._lock:
-            self._pending = 0
+            self._reset_buffer()
             if self.closed:
                 return
             _emitters.Emitter.sync_flush(self)
@@ -175,7 +237,7 @@ class Emitter(_emitters.Emitter):
         lost a partial buffer)."""
         if not self.closed:
             with self._lock:
-                self._pending = 0
+                self._reset_buffer()
                 _emitters.Emitter.sync_flush(self, timeout)
                 calls = self._take_reports()
             for callback, args in calls:
@@ -246,7 +308,7 @@ class AsyncEmitter(Emitter):
     _dispatch = True
 
     def __init__(self, endpoint, protocol="http", port=None, method="get", buffer_size=None,
-                 on_success=None, on_failure=None, thread_count=1, **engine):
+                 on_success=None, on_failure=None, thread_count=1, byte_limit=None, **engine):
         _contracts.integer("thread_count", thread_count, 1)
         _contracts.callable_or_none("on_success", on_success)
         _contracts.callable_or_none("on_failure", on_failure)
@@ -255,7 +317,7 @@ class AsyncEmitter(Emitter):
         success = None if on_success is None else self._report_success
         failure = None if on_failure is None else self._report_failure
         super().__init__(endpoint, protocol, port, method, buffer_size, success, failure,
-                         thread_count=thread_count, **engine)
+                         byte_limit, thread_count=thread_count, **engine)
         self.on_success, self.on_failure = on_success, on_failure
 
     def _report_success(self, events):
@@ -265,13 +327,24 @@ class AsyncEmitter(Emitter):
         self._user_on_failure(success_count if self.method == "get" else 0, list(events))
 
     def _note_tracked(self):
-        pass  # the C threads send full batches themselves
+        """The C threads send full batches themselves; with 0.8's byte_limit
+        a batch whose bytes reach it is sent now, as 0.8's input() did."""
+        if self.bytes_queued is None:
+            return
+        with self._lock:
+            self._pending += 1
+            if self._pending >= self.buffer_size:
+                self._reset_buffer()  # a full batch: the C threads send it
+            elif self.bytes_queued >= self.byte_limit:
+                self.flush()
 
     def close(self, timeout=5.0):
         return _emitters.Emitter.close(self, timeout)
 
     def flush(self):
         """Ask the sending threads to send what waits; returns at once."""
+        with self._lock:
+            self._reset_buffer()
         _emitters.Emitter.flush(self)
 
     def sync_flush(self, timeout=None):
@@ -282,12 +355,20 @@ class AsyncEmitter(Emitter):
 
 class CeleryEmitter(AsyncEmitter):
     """`CeleryEmitter(endpoint, protocol="http", port=None, method="get",
-    buffer_size=None)`: no Celery here; the C sending threads deliver, which is
-    what 0.7.0's Celery flush task did. No callbacks, as in 0.7.0."""
+    buffer_size=None, byte_limit=None)`: no Celery here; the C sending threads
+    deliver, which is what the Celery flush task of 0.7.0 and 0.8 did
+    (`celery_app` stays None). No callbacks, as there."""
+
+    celery_app = None
 
     def __init__(self, endpoint, protocol="http", port=None, method="get", buffer_size=None,
-                 **engine):
-        super().__init__(endpoint, protocol, port, method, buffer_size, None, None, **engine)
+                 byte_limit=None, **engine):
+        super().__init__(endpoint, protocol, port, method, buffer_size, None, None,
+                         byte_limit=byte_limit, **engine)
+
+    def async_flush(self):
+        """0.8's Celery task body: send what waits (here: asynchronously)."""
+        self.flush()
 
 
 class RedisEmitter(Emitter):

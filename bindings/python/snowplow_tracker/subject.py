@@ -1,4 +1,4 @@
-"""Subject with snowplow-tracker 0.7.0's setters and their contracts, on the
+"""Subject with snowplow-tracker 0.7.0's and 0.8's setters and their contracts, on the
 C subject of the snowplow package (thread-safe: every event sees a consistent
 snapshot)."""
 
@@ -6,7 +6,8 @@ from snowplow.subject import DEFAULT_PLATFORM, Subject as _Subject
 
 from . import _contracts
 
-SUPPORTED_PLATFORMS = {"pc", "tv", "mob", "cnsl", "iot"}
+# 0.7.0 had the first five; 0.8 added web, srv and app.
+SUPPORTED_PLATFORMS = {"pc", "tv", "mob", "cnsl", "iot", "web", "srv", "app"}
 
 __all__ = ["Subject", "SUPPORTED_PLATFORMS", "DEFAULT_PLATFORM"]
 
@@ -17,7 +18,7 @@ class Subject(_Subject):
         return super()._set_str(setter, name, value)
 
     def set_platform(self, value):
-        """One of pc, tv, mob, cnsl, iot (0.7.0's platforms)."""
+        """One of SUPPORTED_PLATFORMS (0.8's platforms)."""
         if _contracts.enabled() and value not in SUPPORTED_PLATFORMS:
             raise ValueError("platform must be one of %s, not %r"
                              % (", ".join(sorted(SUPPORTED_PLATFORMS)), value))

@@ -29,7 +29,7 @@ def test_modules_and_exports():
                  "SelfDescribingJson", "Tracker", "disable_contracts", "enable_contracts",
                  "__version__"):
         assert hasattr(snowplow_tracker, name), name
-    assert snowplow_tracker.__version__ == "0.7.0"
+    assert snowplow_tracker.__version__ == "0.8.4"
     assert snowplow_tracker.logger.name == "snowplow_tracker.emitters"
     # One engine: the drop-in's classes are the snowplow package's underneath.
     import snowplow
@@ -43,10 +43,12 @@ def test_signatures():
         ("encode_base64", True)]
     assert signature(Emitter.__init__) == [
         ("endpoint", E), ("protocol", "http"), ("port", None), ("method", "get"),
-        ("buffer_size", None), ("on_success", None), ("on_failure", None)]
-    assert signature(AsyncEmitter.__init__) == signature(Emitter.__init__) + [
-        ("thread_count", 1)]
-    assert signature(CeleryEmitter.__init__) == signature(Emitter.__init__)[:5]
+        ("buffer_size", None), ("on_success", None), ("on_failure", None),
+        ("byte_limit", None)]  # byte_limit: 0.8
+    assert signature(AsyncEmitter.__init__) == signature(Emitter.__init__)[:7] + [
+        ("thread_count", 1), ("byte_limit", None)]
+    assert signature(CeleryEmitter.__init__) == signature(Emitter.__init__)[:5] + [
+        ("byte_limit", None)]
     assert signature(Tracker.track_page_view) == [
         ("page_url", E), ("page_title", None), ("referrer", None), ("context", None),
         ("tstamp", None)]

@@ -232,7 +232,8 @@ def test_post_default_buffer_is_ten_and_flush_sends_the_rest(collector):
 
 
 def test_version_and_endpoint(collector):
-    assert _version.__version__ == "0.7.0" and _version.__version_info__ == (0, 7, 0)
+    # The API is 0.8.4's, which includes 0.7.0's.
+    assert _version.__version__ == "0.8.4" and _version.__version_info__ == (0, 8, 4)
     assert Emitter("collector.example.com").endpoint == "http://collector.example.com/i"
     assert (emitters.Emitter("c.example.com", "https", 8080, "post").endpoint
             == "https://c.example.com:8080/com.snowplowanalytics.snowplow/tp2")
