@@ -12,7 +12,8 @@
 #   SNOWPLOW_BENCH_BURST    events of the memory burst case (default 1000000; 0 skips it)
 #                           Every case sizes the emitter's queue for all its events,
 #                           so nothing is dropped and peak RSS includes the queue.
-#   SNOWPLOW_BENCH_CASES    space-separated case names to run (default: all)
+#   SNOWPLOW_BENCH_CASES    space-separated case names to run (default: all); cases
+#                           ending in -curl run with SNOWPLOW_HTTP_ENGINE=curl
 #   SNOWPLOW_BENCH_WARMUP   events tracked and delivered before each measured run
 #                           (default 0: a cold process whose heap grows during the run)
 #   SNOWPLOW_BENCH_OUT      file that receives every run's JSON line (default: a temp file)
@@ -83,6 +84,12 @@ cases=(
     "get-t2-sd-i32|--method get --threads 2 --event sd --events $get_events --inflight 32"
     "get-t2-struct-i1|--method get --threads 2 --event struct --events $get_events --inflight 1"
     "get-t2-struct|--method get --threads 2 --event struct --events $get_events"
+    # The same through libcurl (SNOWPLOW_HTTP_ENGINE=curl: cases ending in
+    # -curl): GET to a plain http:// address otherwise goes through the lean
+    # pipelining engine; run both in one run for the ratio on a loaded machine.
+    "get-t2-sd-curl|--method get --threads 2 --event sd --events $get_events"
+    "get-t2-sd-i32-curl|--method get --threads 2 --event sd --events $get_events --inflight 32"
+    "get-t2-struct-curl|--method get --threads 2 --event struct --events $get_events"
     "post-b100-t2-sd-i1|--method post --batch 100 --threads 2 --event sd --events $post_events --inflight 1"
 )
 if [[ "$burst_events" != 0 ]]; then
@@ -122,7 +129,9 @@ for entry in "${cases[@]}"; do
         # A stalled collector would never take the warm-up events.
         case_warmup="$warmup"
         [[ $name == stalled-* ]] && case_warmup=0
-        line="$("$bench" --collector "$collector" --warmup "$case_warmup" $args)" || status=$?
+        engine=""
+        [[ $name == *-curl ]] && engine=curl
+        line="$(SNOWPLOW_HTTP_ENGINE="$engine" "$bench" --collector "$collector" --warmup "$case_warmup" $args)" || status=$?
         if [[ $status == 2 ]]; then
             echo "run.sh: $name skipped (see the message above)" >&2
             break

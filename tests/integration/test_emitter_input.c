@@ -164,6 +164,39 @@ static void test_same_fields_as_tracked(void **state)
     th_recorder_free(&ok);
 }
 
+/* A compact object of strings (as our Redis transport writes it) is sent as
+ * it is, stm added; with GET the same fields arrive. */
+static void canonical_text(sp_test_collector *c, snowplow_method method)
+{
+    snowplow_emitter *em = new_emitter(c, method);
+    const char *json = "{\"e\":\"se\",\"eid\":\"1b2c3d4e-5f60-4718-89ab-cdef01234567\","
+                       "\"tv\":\"c-0.1.0\",\"p\":\"srv\",\"dtm\":\"1700000000000\","
+                       "\"se_ca\":\"caf\xc3\xa9\",\"se_ac\":\"a<b>&c=d\"}";
+    char eid[SNOWPLOW_EID_SIZE];
+    assert_int_equal(snowplow_emitter_input_json(em, json, eid), 0);
+    assert_string_equal(eid, "1b2c3d4e-5f60-4718-89ab-cdef01234567");
+    assert_int_equal(snowplow_emitter_flush(em, 30000), 0);
+    cJSON *good = only_good(c);
+    cJSON *raw = cJSON_GetObjectItem(cJSON_GetArrayItem(good, 0), "raw");
+    assert_non_null(cJSON_GetObjectItem(raw, "stm"));
+    cJSON_DeleteItemFromObject(raw, "stm");
+    cJSON *sent = cJSON_Parse(json);
+    assert_true(cJSON_Compare(raw, sent, 1));
+    cJSON_Delete(sent);
+    cJSON_Delete(good);
+    snowplow_emitter_free(em);
+}
+
+static void test_canonical_text_post(void **state)
+{
+    canonical_text(*state, SNOWPLOW_METHOD_POST);
+}
+
+static void test_canonical_text_get(void **state)
+{
+    canonical_text(*state, SNOWPLOW_METHOD_GET);
+}
+
 typedef struct bad_case {
     const char *json;
     int code;
@@ -198,6 +231,13 @@ static void test_bad_input_refused(void **state)
         {"{\"e\":\"se\",\"x\":\"a\\u0000b\"}", SNOWPLOW_EJSON, "field 'x': holds \\u0000"},
         {"{\"e\\u0000\":\"se\"}", SNOWPLOW_EJSON, "field name holds"},
         {"{\"\":\"x\",\"e\":\"se\"}", SNOWPLOW_EJSON, "empty name"},
+        /* compact objects of strings: the text would be sent as it is */
+        {"{\"e\":\"se\",\"eid\":\"1b2c3d4e-5f60-4718-89ab-cdef01234567\",\"e\":\"pv\"}",
+         SNOWPLOW_EJSON, "field 'e' appears twice"},
+        {"{\"eid\":\"1b2c3d4e-5f60-4718-89ab-cdef01234567\",\"se_ca\":\"x\"}",
+         SNOWPLOW_EMISSING, "field 'e'"},
+        {"{\"e\":\"se\",\"eid\":\"1b2c3d4e-5f60-4718-89ab-cdef0123456Z\"}", SNOWPLOW_EINVAL,
+         "not a UUID"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char eid[SNOWPLOW_EID_SIZE] = "untouched";
@@ -247,6 +287,8 @@ int main(void)
         cmocka_unit_test_setup(test_eid_generated, th_clean),
         cmocka_unit_test_setup(test_escapes_decoded, th_clean),
         cmocka_unit_test_setup(test_same_fields_as_tracked, th_clean),
+        cmocka_unit_test_setup(test_canonical_text_post, th_clean),
+        cmocka_unit_test_setup(test_canonical_text_get, th_clean),
         cmocka_unit_test_setup(test_bad_input_refused, th_clean),
         cmocka_unit_test_setup(test_emitter_limits_apply, th_clean),
     };

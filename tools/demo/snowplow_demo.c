@@ -2,6 +2,9 @@
  * snowplow-demo: track one event of every type through libsnowplow, flush, and
  * print what the emitter reported. Usage:
  *   snowplow-demo --collector URL [--method post|get] [--no-base64]
+ *                 [--redis URL --redis-key KEY]
+ * With --redis the same events also go to that Redis list through a second
+ * emitter (the Redis transport), for snowplow-relay to deliver.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,9 +86,27 @@ static void track_every_type(snowplow_tracker *tracker)
     snowplow_sdjson_free(ctx);
 }
 
+/* A second emitter that pushes the same events to a Redis list. 0 or an error code. */
+static int add_redis_emitter(snowplow_tracker_options *to, snowplow_emitter **out,
+                             const char *url, const char *key, int *failures)
+{
+    snowplow_emitter_options *eo = NULL;
+    int rc = snowplow_emitter_options_new(&eo);
+    if (rc == 0)
+        rc = snowplow_emitter_options_set_redis(eo, url, key);
+    if (rc == 0)
+        rc = snowplow_emitter_options_set_on_failure(eo, on_failure, failures);
+    if (rc < 0) {
+        snowplow_emitter_options_free(eo);
+        return rc;
+    }
+    rc = snowplow_emitter_new(out, eo);
+    return rc < 0 ? rc : snowplow_tracker_options_add_emitter(to, *out);
+}
+
 int main(int argc, char **argv)
 {
-    const char *collector = NULL;
+    const char *collector = NULL, *redis_url = NULL, *redis_key = NULL;
     snowplow_method method = SNOWPLOW_METHOD_POST;
     int base64 = 1;
     for (int i = 1; i < argc; i++) {
@@ -95,10 +116,19 @@ int main(int argc, char **argv)
             method = strcmp(argv[++i], "get") == 0 ? SNOWPLOW_METHOD_GET : SNOWPLOW_METHOD_POST;
         else if (strcmp(argv[i], "--no-base64") == 0)
             base64 = 0;
+        else if (strcmp(argv[i], "--redis") == 0 && i + 1 < argc)
+            redis_url = argv[++i];
+        else if (strcmp(argv[i], "--redis-key") == 0 && i + 1 < argc)
+            redis_key = argv[++i];
         else {
-            fprintf(stderr, "usage: %s --collector URL [--method post|get] [--no-base64]\n", argv[0]);
+            fprintf(stderr, "usage: %s --collector URL [--method post|get] [--no-base64] "
+                            "[--redis URL --redis-key KEY]\n", argv[0]);
             return 2;
         }
+    }
+    if ((redis_url == NULL) != (redis_key == NULL)) {
+        fprintf(stderr, "snowplow-demo: --redis and --redis-key go together\n");
+        return 2;
     }
     if (collector == NULL) {
         fprintf(stderr, "snowplow-demo: --collector URL is required\n");
@@ -109,7 +139,7 @@ int main(int argc, char **argv)
 
     int failures = 0;
     snowplow_emitter_options *eo = NULL;
-    snowplow_emitter *emitter = NULL;
+    snowplow_emitter *emitter = NULL, *redis = NULL;
     snowplow_tracker_options *to = NULL;
     snowplow_tracker *tracker = NULL;
     snowplow_subject *subject = NULL;
@@ -124,7 +154,9 @@ int main(int argc, char **argv)
         snowplow_tracker_options_set_app_id(to, "snowplow-demo") ||
         snowplow_tracker_options_set_encode_base64(to, base64) ||
         snowplow_tracker_options_set_subject(to, subject) ||
-        snowplow_tracker_options_add_emitter(to, emitter) || snowplow_tracker_new(&tracker, to)) {
+        snowplow_tracker_options_add_emitter(to, emitter) ||
+        (redis_url && add_redis_emitter(to, &redis, redis_url, redis_key, &failures)) ||
+        snowplow_tracker_new(&tracker, to)) {
         fprintf(stderr, "snowplow-demo: %s\n", snowplow_error_last());
         return 1;
     }
@@ -136,7 +168,12 @@ int main(int argc, char **argv)
            (unsigned long long)snowplow_emitter_counter(emitter, SNOWPLOW_COUNTER_TRACKED),
            (unsigned long long)snowplow_emitter_counter(emitter, SNOWPLOW_COUNTER_SENT),
            (unsigned long long)snowplow_emitter_counter(emitter, SNOWPLOW_COUNTER_FAILED));
+    if (redis)
+        printf("redis %s: pushed %llu to %s\n", redis_url,
+               (unsigned long long)snowplow_emitter_counter(redis, SNOWPLOW_COUNTER_SENT),
+               redis_key);
     snowplow_tracker_free(tracker);
     snowplow_emitter_free(emitter);
+    snowplow_emitter_free(redis);
     return rc == 0 && failures == 0 ? 0 : 1;
 }

@@ -1,22 +1,10 @@
 -- The transport keys of new_emitter: max_inflight (GET requests in flight per
 -- sending thread) and redis_url/redis_key (each event pushed to a Redis list
--- of a redis-server this spec starts through the shell).
+-- of a redis-server this spec starts, support.start_redis).
 package.path = debug.getinfo(1, "S").source:match("^@(.*/)") .. "?.lua;" .. package.path
 local support = require("support.collector")
 local dkjson = require("dkjson")
 local snowplow = require("snowplow")
-
-local function run(cmd)
-  local r = os.execute(cmd)
-  return r == true or r == 0
-end
-
-local function capture(cmd)
-  local p = io.popen(cmd)
-  local out = p:read("*a")
-  p:close()
-  return out
-end
 
 describe("transport", function()
   local collector
@@ -47,17 +35,8 @@ describe("transport", function()
   end)
 
   it("pushes each event to a Redis list as a JSON object of strings", function()
-    local port = support.dead_port()
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(run("mkdir -p " .. dir))
-    assert(run(string.format("env -u LD_PRELOAD /usr/bin/redis-server --port %d --bind 127.0.0.1 "
-      .. "--save '' --appendonly no --dir %s --daemonize yes --pidfile %s/pid >/dev/null", port, dir, dir)))
-    local cli = string.format("env -u LD_PRELOAD /usr/bin/redis-cli -p %d ", port)
-    for _ = 1, 600 do
-      if capture(cli .. "PING 2>/dev/null"):match("PONG") then break end
-      support.sleep(0.05)
-    end
+    local redis = support.start_redis()
+    local port = redis.port
     local labels = {}
     -- The server is stopped whatever happens to the checks.
     local ok, err = pcall(function()
@@ -68,14 +47,13 @@ describe("transport", function()
       assert.is_true(tracker:flush(60000))
       assert.are.equal(20, emitter:counter("sent"))
       emitter:close()
-      for line in capture(cli .. "LRANGE events 0 -1"):gmatch("[^\n]+") do
+      for line in redis:cli("LRANGE events 0 -1"):gmatch("[^\n]+") do
         local item = dkjson.decode(line)
         for _, v in pairs(item) do assert.are.equal("string", type(v)) end
         labels[#labels + 1] = tonumber(item.se_la)
       end
     end)
-    run(cli .. "SHUTDOWN NOSAVE >/dev/null 2>&1")
-    run("rm -rf " .. dir)
+    redis:stop()
     if not ok then error(err, 0) end
     table.sort(labels)
     assert.are.equal(20, #labels)

@@ -376,6 +376,30 @@ function snowplow.new_emitter(url, options)
 end
 
 --- The request method, "GET" or "POST" (official name).
+--- Create an emitter that pushes each event onto a Redis list instead of
+-- sending it, as the official Python tracker's RedisEmitter does;
+-- snowplow-relay moves the list to the collector, at least once
+-- (docs/scale-out.md). Each item is one JSON object of the event's payload
+-- fields, every value a string.
+-- @param redis_url redis://[[user]:password@]host[:port][/db] or
+--   unix:///path/to.sock[?db=N][&password=P] (default "redis://127.0.0.1:6379")
+-- @param key the list (default "snowplow", the official RedisEmitter's)
+-- @param options the keys of new_emitter (batch_size, thread_count, callbacks,
+--   store, buffer_capacity, ...); the HTTP-only ones have no effect
+function snowplow.new_redis_emitter(redis_url, key, options)
+  local fn = "new_redis_emitter"
+  redis_url = check_string(redis_url, fn, "redis_url", true) or "redis://127.0.0.1:6379"
+  key = check_string(key, fn, "key", true) or "snowplow"
+  local opt = {}
+  for k, v in pairs(check_table(options, fn, "options", true) or {}) do opt[k] = v end
+  opt.redis_url, opt.redis_key = redis_url, key
+  -- POST: each event is kept as its JSON object, which is what goes to Redis.
+  opt.method = opt.method or "POST"
+  local emitter = snowplow.new_emitter("redis", opt)
+  emitter.redis_key = key
+  return emitter
+end
+
 function Emitter:get_request_method()
   return self.request_method
 end

@@ -11,8 +11,11 @@ require "json"
 require "fileutils"
 require "snowplow"
 require "collector_helper"
+require "redis_helper"
 
 class TestTransport < Minitest::Test
+  include RedisHelper
+
   def collector = CollectorHelper.collector
 
   def test_get_with_requests_in_flight_delivers_each_event_once
@@ -31,30 +34,6 @@ class TestTransport < Minitest::Test
   def test_max_inflight_out_of_range
     error = assert_raises(StandardError) { Snowplow::Emitter.new(collector.endpoint, max_inflight: 0) }
     assert_match(/max_inflight/, error.message)
-  end
-
-  def with_redis
-    dir = Dir.mktmpdir("snowplow-rb-redis")
-    port = TCPServer.open("127.0.0.1", 0) { |s| s.addr[1] }
-    pid = Process.spawn({ "LD_PRELOAD" => nil }, "/usr/bin/redis-server", "--port", port.to_s,
-                        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
-                        out: File::NULL)
-    deadline = Time.now + 30
-    until redis_cli(port, "PING").strip == "PONG"
-      raise "redis-server did not start" if Time.now > deadline
-
-      sleep 0.02
-    end
-    yield port
-  ensure
-    Process.kill("TERM", pid) rescue nil
-    Process.wait(pid) rescue nil
-    FileUtils.rm_rf(dir)
-  end
-
-  def redis_cli(port, *args)
-    out, = Open3.capture2({ "LD_PRELOAD" => nil }, "/usr/bin/redis-cli", "-p", port.to_s, *args)
-    out
   end
 
   def test_redis_url_pushes_payloads

@@ -121,6 +121,12 @@ SNOWPLOW_API int snowplow_emitter_options_set_thread_count(snowplow_emitter_opti
  * what lifts GET throughput; POST sends up to this many batches at once. 1 sends
  * one request at a time. With Redis, up to this many batches go in one pipeline.
  *
+ * GET to a plain http:// collector at a numeric address, with no proxy (option
+ * or environment), goes through a lean HTTP/1.1 engine instead of libcurl: the
+ * group's requests pipelined, up to 16 per kept-alive connection, each with its
+ * own outcome (docs/delivery.md). The environment variable
+ * SNOWPLOW_HTTP_ENGINE=curl, read when a sending thread starts, turns it off.
+ *
  * Order: events of different requests complete, and reach the collector, in any
  * order; every event is still counted, reported and retried exactly once per
  * attempt. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.

@@ -211,6 +211,28 @@ int sp_emitter_commit(sp_prepared *prepared, const char *fn)
                         fn, waiting, o->queue_capacity, o->queue_max_bytes, n);
 }
 
+int sp_emitter_enqueue_post_text(snowplow_emitter *em, const char *fn, const char *text,
+                                 size_t len, const char *eid)
+{
+    int rc = check_args(em, fn, NULL, 0);
+    if (rc < 0)
+        return rc;
+    if (em->opt->method != SNOWPLOW_METHOD_POST)
+        return 1;
+    /* From the pool, as for tracked events: the sending thread gives it back. */
+    sp_record *r = sp_record_pool_take(&em->pool, len);
+    if (!r)
+        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
+    sp_record_set_text(r, text, len, eid, SNOWPLOW_METHOD_POST);
+    rc = too_big(em, fn, r->wire_size);
+    if (rc < 0) {
+        sp_record_free(r);
+        return rc;
+    }
+    sp_prepared prepared = {em, r, r, 1, r->wire_size};
+    return sp_emitter_commit(&prepared, fn);
+}
+
 int sp_emitter_enqueue(snowplow_emitter *em, const char *fn, const sp_payload *const *payloads,
                        size_t n)
 {

@@ -1,8 +1,10 @@
 /*
  * snowplow_emitter_input_json(): an event built elsewhere (a Redis list filled
  * by an official tracker's RedisEmitter, or by ours) enters the emitter as if
- * it had been tracked here. The text is checked in one pass, then its members
- * are copied into a payload without building a JSON tree.
+ * it had been tracked here. The text is checked in one pass; a compact object
+ * of plain strings with e and eid (what the Redis transport writes) is then
+ * queued as it is, anything else has its members copied into a payload,
+ * without building a JSON tree.
  */
 #include <string.h>
 
@@ -22,7 +24,7 @@ typedef struct input_scratch {
     sp_strbuf value;
 } input_scratch;
 
-static int check_text(const char *json, size_t len)
+static int check_text(const char *json, size_t len, sp_json_facts *facts_out)
 {
     if (!sp_utf8_valid(json, len))
         return sp_error_set(SNOWPLOW_EUTF8, FN ": payload_json: not valid UTF-8");
@@ -40,6 +42,7 @@ static int check_text(const char *json, size_t len)
         return sp_error_set(SNOWPLOW_EUTF8,
                             FN ": payload_json: a \\u escape of a lone UTF-16 surrogate "
                                "stands for no character");
+    *facts_out = facts;
     return 0;
 }
 
@@ -134,23 +137,59 @@ static int check_envelope(sp_payload *p, char eid[SNOWPLOW_EID_SIZE])
     return 0;
 }
 
-int snowplow_emitter_input_json(snowplow_emitter *emitter, const char *payload_json,
-                                char *eid_out)
-{
-    if (!emitter)
-        return sp_error_set(SNOWPLOW_EINVAL, FN ": emitter: NULL");
-    if (!payload_json)
-        return sp_error_set(SNOWPLOW_EINVAL, FN ": payload_json: NULL");
-    size_t len = strlen(payload_json);
-    int rc = check_text(payload_json, len);
-    if (rc < 0)
-        return rc;
+/* Members of a typical payload, read once; a larger one takes the payload path. */
+#define FAST_MEMBERS 64
 
+static bool is_key(const sp_json_member *m, const char *key, size_t len)
+{
+    return m->key_len == len && memcmp(m->key, key, len) == 0;
+}
+
+/*
+ * The text is already what the emitter would send (a compact object of
+ * non-empty strings without escapes, no stm, unique names, `e` and a valid
+ * `eid`): *eid_at points at the eid inside the text. Anything else, or a
+ * text that merely might be, takes the payload path, which names the problem.
+ */
+static bool is_sendable_as_is(const char *json, size_t len, const sp_json_facts *facts,
+                              const char **eid_at)
+{
+    if (facts->outside_space != 0)
+        return false;
+    sp_json_member ms[FAST_MEMBERS];
+    size_t n = 0, pos = 0;
+    const sp_json_member *e = NULL, *eid = NULL;
+    while (n < FAST_MEMBERS && sp_json_next_member(json, len, &pos, &ms[n])) {
+        const sp_json_member *m = &ms[n];
+        if (m->kind != SP_JSON_STRING || m->key_escaped || m->value_escaped ||
+            m->value_len == 0 || m->key_len == 0 || is_key(m, "stm", 3))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (is_key(&ms[i], m->key, m->key_len))
+                return false;
+        if (is_key(m, "e", 1))
+            e = m;
+        else if (is_key(m, "eid", 3))
+            eid = m;
+        n++;
+    }
+    if (n == FAST_MEMBERS || !e || !eid || eid->value_len != SNOWPLOW_EID_SIZE - 1)
+        return false;
+    char copy[SNOWPLOW_EID_SIZE];
+    memcpy(copy, eid->value, SNOWPLOW_EID_SIZE - 1);
+    copy[SNOWPLOW_EID_SIZE - 1] = '\0';
+    *eid_at = eid->value;
+    return sp_uuid_valid(copy);
+}
+
+/* The general path: the members into a payload, checked one by one. */
+static int input_payload(snowplow_emitter *emitter, const char *json, size_t len,
+                         char eid[SNOWPLOW_EID_SIZE])
+{
     sp_payload p;
     sp_payload_init(&p);
     input_scratch s = {SP_STRBUF_INIT, SP_STRBUF_INIT};
-    char eid[SNOWPLOW_EID_SIZE];
-    rc = fill_payload(&p, payload_json, len, &s);
+    int rc = fill_payload(&p, json, len, &s);
     if (rc == 0)
         rc = check_envelope(&p, eid);
     if (rc == 0) {
@@ -160,6 +199,32 @@ int snowplow_emitter_input_json(snowplow_emitter *emitter, const char *payload_j
     sp_strbuf_free(&s.key);
     sp_strbuf_free(&s.value);
     sp_payload_release(&p);
+    return rc;
+}
+
+int snowplow_emitter_input_json(snowplow_emitter *emitter, const char *payload_json,
+                                char *eid_out)
+{
+    if (!emitter)
+        return sp_error_set(SNOWPLOW_EINVAL, FN ": emitter: NULL");
+    if (!payload_json)
+        return sp_error_set(SNOWPLOW_EINVAL, FN ": payload_json: NULL");
+    size_t len = strlen(payload_json);
+    sp_json_facts facts = {0};
+    int rc = check_text(payload_json, len, &facts);
+    if (rc < 0)
+        return rc;
+
+    char eid[SNOWPLOW_EID_SIZE];
+    const char *eid_at = NULL;
+    rc = 1;
+    if (is_sendable_as_is(payload_json, len, &facts, &eid_at)) {
+        memcpy(eid, eid_at, SNOWPLOW_EID_SIZE - 1);
+        eid[SNOWPLOW_EID_SIZE - 1] = '\0';
+        rc = sp_emitter_enqueue_post_text(emitter, FN, payload_json, len, eid);
+    }
+    if (rc == 1) /* not as is, or the emitter sends GET */
+        rc = input_payload(emitter, payload_json, len, eid);
     if (rc == 0 && eid_out)
         memcpy(eid_out, eid, SNOWPLOW_EID_SIZE);
     return rc;

@@ -57,4 +57,14 @@ void sp_emitter_discard(sp_prepared *prepared);
 int sp_emitter_enqueue(snowplow_emitter *em, const char *fn, const sp_payload *const *payloads,
                        size_t n);
 
+/*
+ * Queue one event already encoded as its POST JSON object (compact, every
+ * value a non-empty string, no stm), with its eid: the text is the record, no
+ * payload is built. Returns 1 without doing anything when the emitter sends
+ * GET (the caller then goes through a payload); otherwise as
+ * sp_emitter_enqueue().
+ */
+int sp_emitter_enqueue_post_text(snowplow_emitter *em, const char *fn, const char *text,
+                                 size_t len, const char *eid);
+
 #endif

@@ -73,8 +73,7 @@ sp_record *sp_record_alloc(size_t text_len)
     return r;
 }
 
-/* Fill a fresh (or reused and cleared) record. */
-static void fill_record(sp_record *r, const char *text, size_t len, const char *eid,
+void sp_record_set_text(sp_record *r, const char *text, size_t len, const char *eid,
                         snowplow_method method)
 {
     memcpy(r->text, text, len);
@@ -93,7 +92,7 @@ sp_record *sp_record_from_text(const char *text, size_t len, const char *eid,
 {
     sp_record *r = sp_record_alloc(len);
     if (r)
-        fill_record(r, text, len, eid, method);
+        sp_record_set_text(r, text, len, eid, method);
     return r;
 }
 
@@ -111,7 +110,7 @@ sp_record *sp_record_encode(const sp_payload *p, snowplow_method method,
     if (rc == 0 && buf->data) {
         r = alloc ? alloc(ctx, buf->len) : sp_record_alloc(buf->len);
         if (r)
-            fill_record(r, buf->data, buf->len, sp_payload_get(p, "eid"), method);
+            sp_record_set_text(r, buf->data, buf->len, sp_payload_get(p, "eid"), method);
     }
     if (buf == &local || buf->cap > SP_SCRATCH_KEEP_BYTES)
         sp_strbuf_free(buf);

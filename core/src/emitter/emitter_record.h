@@ -90,6 +90,11 @@ sp_record *sp_record_new(const sp_payload *p, snowplow_method method);
 sp_record *sp_record_from_text(const char *text, size_t len, const char *eid,
                                snowplow_method method);
 
+/* Fill a zeroed record (sp_record_alloc(), a pool's) with `len` bytes of
+ * encoded text, which it has room for, and the eid. */
+void sp_record_set_text(sp_record *r, const char *text, size_t len, const char *eid,
+                        snowplow_method method);
+
 void sp_record_free(sp_record *r);
 
 /*

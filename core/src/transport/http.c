@@ -1,7 +1,9 @@
 /*
- * The libcurl transport: each sending thread owns a curl multi handle and up to
- * max_inflight easy handles, all reused for every request so that connections
- * stay open (keep-alive in the multi's connection cache). A send_many() call
+ * The libcurl transport (GET to a plain http:// address goes through the lean
+ * engine instead when it applies: http_lean.h): each sending thread owns a
+ * curl multi handle and up to max_inflight easy handles, all reused for every
+ * request so that connections stay open (keep-alive in the multi's connection
+ * cache). A send_many() call
  * runs its requests at once: over parallel connections for HTTP/1.1, and
  * multiplexed on one connection when the collector speaks HTTP/2
  * (CURLPIPE_MULTIPLEX; https, negotiated by ALPN).
@@ -21,6 +23,7 @@
 
 #include "snowplow/common.h"
 #include "snowplow/emitter.h"
+#include "transport/http_lean.h"
 #include "transport/http_options.h"
 #include "transport/transport.h"
 
@@ -43,6 +46,7 @@ typedef struct sp_http_conn {
     const atomic_bool *abort_flag;
     long connect_timeout_ms;
     long request_timeout_ms;
+    sp_http_lean *lean; /* GET to a plain http:// address: the lean engine */
 } sp_http_conn;
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -126,6 +130,7 @@ static void http_close(void *conn)
     sp_http_conn *c = conn;
     if (!c)
         return;
+    sp_http_lean_free(c->lean);
     for (unsigned i = 0; i < c->xfer_count; i++)
         if (c->xfers[i].curl)
             curl_easy_cleanup(c->xfers[i].curl);
@@ -165,6 +170,7 @@ static void *http_open(void *ctx, const sp_transport_config *cfg)
     /* Keep a connection per handle open between sends: by default the cache
      * shrinks with the handles added, so removing them would close connections. */
     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->xfer_count);
+    c->lean = sp_http_lean_new(cfg); /* NULL: libcurl for everything */
     return c;
 }
 
@@ -351,6 +357,8 @@ static void http_send_many(void *conn, sp_send_unit *units, size_t n)
             fail_unit(&units[i], "could not create an HTTP handle");
         return;
     }
+    if (c->lean && sp_http_lean_send_many(c->lean, units, n))
+        return;
     for (size_t i = 0; i < n; i += c->xfer_count)
         run_wave(c, units + i, n - i < c->xfer_count ? n - i : c->xfer_count);
 }

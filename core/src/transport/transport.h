@@ -7,7 +7,8 @@
  * ends. A unit is what the transport delivers as a whole and answers for:
  *  - SP_TRANSPORT_HTTP: an HTTP request the emitter built (a GET URL or a
  *    POST body holding a batch); its events share its outcome. libcurl (http.c),
- *    several requests in flight per thread through curl multi.
+ *    several requests in flight per thread through curl multi; GET to a plain
+ *    http:// address pipelined by the lean engine (http_lean.h) instead.
  *  - SP_TRANSPORT_EVENTS: one event, a JSON object of its payload fields (the
  *    POST `data` element); each has its own outcome. Redis (redis.c).
  * Tests plug in other transports (sp_emitter_options_set_transport()).
@@ -102,7 +103,7 @@ void sp_redis_target_free(sp_redis_target *t);
 /* The URL without its password, for messages. */
 const char *sp_redis_target_name(const sp_redis_target *t);
 
-/* The libcurl transport. */
+/* The HTTP transport: libcurl, and the lean engine for GET where it applies. */
 const sp_transport *sp_http_transport(void);
 
 /* A Retry-After value (delay-seconds or HTTP-date, without the header name)

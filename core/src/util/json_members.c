@@ -17,7 +17,11 @@ static size_t skip_space(const char *s, size_t len, size_t pos)
 static size_t string_end(const char *s, size_t len, size_t pos, bool *escaped)
 {
     *escaped = false;
-    for (pos++; pos < len; pos++) {
+    pos++;
+    /* Inside a valid string only '"' and '\\' matter: skip eight plain bytes per step. */
+    while (len - pos >= 8 && !sp_json_word_needs_escape(sp_load_word(s + pos)))
+        pos += 8;
+    for (; pos < len; pos++) {
         if (s[pos] == '"')
             return pos;
         if (s[pos] == '\\') {

@@ -43,17 +43,22 @@ static inline int sp_json_word_needs_escape(uint64_t w)
     return (below_space | quote | backslash) != 0;
 }
 
+/* Eight bytes from any address. */
+static inline uint64_t sp_load_word(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
 /* Whether any byte of s[0..len) needs escaping in a JSON string. Inline: it
  * runs for every field of every event, most of them a few bytes long. */
 static inline int sp_json_needs_escape(const char *s, size_t len)
 {
     size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (sp_json_word_needs_escape(w))
+    for (; i + 8 <= len; i += 8)
+        if (sp_json_word_needs_escape(sp_load_word(s + i)))
             return 1;
-    }
     for (; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == '"' || c == '\\')

@@ -154,4 +154,51 @@ function M.dead_port()
   return port
 end
 
+--- Start a redis-server of the spec's own on a free loopback port; returns an
+-- object with .port, :cli(args) (redis-cli's output) and :stop().
+function M.start_redis()
+  local port = M.dead_port()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(run("mkdir -p " .. shell_quote(dir)))
+  assert(run(string.format("env -u LD_PRELOAD /usr/bin/redis-server --port %d --bind 127.0.0.1 "
+    .. "--save '' --appendonly no --dir %s --daemonize yes --pidfile %s/pid >/dev/null",
+    port, shell_quote(dir), shell_quote(dir))))
+  local redis = { port = port, dir = dir }
+  function redis:cli(args)
+    local p = assert(io.popen(string.format("env -u LD_PRELOAD /usr/bin/redis-cli -p %d %s 2>/dev/null",
+      self.port, args)))
+    local out = p:read("*a")
+    p:close()
+    return out
+  end
+  function redis:stop()
+    self:cli("SHUTDOWN NOSAVE")
+    run("rm -rf " .. shell_quote(self.dir))
+  end
+  for _ = 1, 600 do
+    if redis:cli("PING"):match("PONG") then return redis end
+    sleep(0.05)
+  end
+  redis:stop()
+  error("redis-server did not start on port " .. port)
+end
+
+--- snowplow-relay of this build (SNOWPLOW_BUILD_DIR, set by CTest), or nil.
+function M.relay_binary()
+  local path = (os.getenv("SNOWPLOW_BUILD_DIR") or "build") .. "/tools/relay/snowplow-relay"
+  return run("test -x " .. shell_quote(path)) and path or nil
+end
+
+--- Run the relay until the list `key` is drained; returns success and its stderr.
+function M.run_relay(redis, key, collector_url)
+  local err = os.tmpname()
+  local ok = run(string.format("env -u LD_PRELOAD %s --redis redis://127.0.0.1:%d --key %s "
+    .. "--collector %s --once --id lua-test 2>%s", shell_quote(M.relay_binary()), redis.port,
+    shell_quote(key), shell_quote(collector_url), shell_quote(err)))
+  local text = read_file(err) or ""
+  os.remove(err)
+  return ok, text
+end
+
 return M

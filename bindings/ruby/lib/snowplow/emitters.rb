@@ -401,4 +401,35 @@ module Snowplow
   # unchanged (thread_count sets the number of sending threads).
   class AsyncEmitter < Emitter
   end
+
+  # Pushes each event onto a Redis list instead of sending it, as the official
+  # Python tracker's RedisEmitter does; snowplow-relay moves the list to the
+  # collector, at least once (docs/scale-out.md). Each item is one JSON object
+  # of the event's payload fields, every value a string.
+  #
+  #   emitter = Snowplow::RedisEmitter.new("redis://127.0.0.1:6379/0", key: "snowplow")
+  #   tracker = Snowplow::Tracker.new(emitter)
+  #
+  # redis_url: redis://[[user]:password@]host[:port][/db] or
+  # unix:///path/to.sock[?db=N][&password=P]. key: the list, "snowplow" by
+  # default (the official RedisEmitter's). The other configuration keys are
+  # Emitter's (batch_size: events per pipelined RPUSH group, thread_count,
+  # on_success, on_failure, on_result, store, buffer_capacity, ...); the
+  # HTTP-only ones have no effect.
+  class RedisEmitter < Emitter
+    DEFAULT_KEY = "snowplow"
+
+    # The list the events go to.
+    attr_reader :redis_key
+
+    def initialize(redis_url = "redis://127.0.0.1:6379", config = {})
+      raise ArgumentError, "RedisEmitter: redis_url: expected a String, got #{redis_url.class}" unless redis_url.is_a?(String)
+      raise ArgumentError, "RedisEmitter: config: expected a Hash, got #{config.class}" unless config.is_a?(Hash)
+
+      config = config.transform_keys(&:to_sym)
+      @redis_key = config.delete(:key) || DEFAULT_KEY
+      # POST: each event is kept as its JSON object, which is what goes to Redis.
+      super("redis", { method: "post" }.merge(config, redis_url: redis_url, redis_key: @redis_key))
+    end
+  end
 end
