@@ -3,7 +3,9 @@ format) instead of a collector, against a redis-server this test starts; and an 
 Redis (non-zero exit, summary)."""
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import time
 
@@ -71,3 +73,29 @@ def test_unreachable_redis_exits_1_with_a_summary(closed_port):
 def test_bad_redis_url_exits_2():
     r = run("--redis-url", "http://nope", "--se-category", "c", "--se-action", "a")
     assert r.code == 2 and "--redis-url" in r.err, r
+
+
+def test_through_redis_and_snowplow_relay_to_the_collector(redis, collector):
+    """The scale-out path: snowplow-track pushes, snowplow-relay delivers, the collector
+    finds every event valid."""
+    relay = os.environ.get("SNOWPLOW_RELAY") or os.path.join(
+        os.path.dirname(os.environ.get("SNOWPLOW_TRACK", "")), "..", "relay", "snowplow-relay")
+    if not os.path.exists(relay):
+        pytest.skip("snowplow-relay is not built in this tree")
+    lines = "".join(json.dumps({"e": "se", "se_ca": "relay", "se_ac": str(i)}) + "\n"
+                    for i in range(5))
+    lines += json.dumps({"schema": "iglu:com.acme/save_game/jsonschema/1-0-0",
+                         "data": {"level": 2, "items": ["map"]}}) + "\n"
+    url = "redis://127.0.0.1:%d" % redis
+    r = run("--redis-url", url, "--redis-key", "to-relay", "--bulk", stdin=lines)
+    assert r.code == 0, r
+    proc = subprocess.Popen([relay, "--redis", url, "--key", "to-relay", "--collector",
+                             collector.url, "--stats-interval", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        collector.wait_counts(6, 0, timeout=60)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert collector.counts() == {"total": 6, "good": 6, "bad": 0}, err
+    assert items(redis, "to-relay") == []
