@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: a Snowplow analytics event tracker in C.
  * Include this one header; it brings in every public module.
  */

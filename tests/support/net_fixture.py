@@ -178,6 +178,30 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     do_POST = forward
 
 
+def start(upstream, folder, timeout=60):
+    """Run this fixture in a child process for a test: returns (process, the ready JSON).
+    Stop it with stop(process)."""
+    import time
+    ready = os.path.join(str(folder), "ready.json")
+    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--upstream",
+                             str(upstream), "--dir", str(folder), "--ready", ready])
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(ready):
+        if proc.poll() is not None:
+            raise RuntimeError("net_fixture.py exited")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("net_fixture.py did not start")
+        time.sleep(0.05)
+    with open(ready) as f:
+        return proc, json.load(f)
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(10)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--upstream", type=int, required=True, help="the collector's port")

@@ -450,6 +450,13 @@ static void timestamps_and_nulls(void **state)
                          NULL);
     assert_int_equal(snowplow_event_set_true_timestamp(ev, 1234), 0);
     assert_int_equal(snowplow_event_set_device_timestamp(ev, 5678), 0);
+    /* The pipeline ends with year 9999. */
+    assert_int_equal(snowplow_event_set_true_timestamp(ev, INT64_C(253402300799999)), 0);
+    sp_test_assert_error(snowplow_event_set_true_timestamp(ev, INT64_C(253402300800000)),
+                         SNOWPLOW_ERANGE, "9999-12-31", NULL);
+    sp_test_assert_error(snowplow_event_set_device_timestamp(ev, INT64_C(170000000000010001)),
+                         SNOWPLOW_ERANGE, "9999-12-31", NULL);
+    assert_int_equal(snowplow_event_set_true_timestamp(ev, 1234), 0);
     assert_int_equal(snowplow_event_get_type(ev), SNOWPLOW_EVENT_PAGE_VIEW);
     sp_test_assert_error(snowplow_event_set_string(ev, "page_title", "\xc0\xaf"), SNOWPLOW_EUTF8,
                          "page_title", NULL);

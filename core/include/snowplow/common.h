@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: common definitions shared by every public header.
  *
  * Export macro, version numbers, error codes and the thread-local last error.
@@ -12,6 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * @def SNOWPLOW_API
+ * Marks the library's exported functions: default visibility while the library
+ * is built (SNOWPLOW_BUILDING), dllexport/dllimport on Windows, empty otherwise.
+ */
 #if defined(_WIN32)
 #  if defined(SNOWPLOW_BUILDING)
 #    define SNOWPLOW_API __declspec(dllexport)
@@ -30,9 +36,9 @@ extern "C" {
 
 /** Version of the headers. Compare with snowplow_version() at run time (dlopen users). */
 #define SNOWPLOW_VERSION_MAJOR 0
-#define SNOWPLOW_VERSION_MINOR 1
-#define SNOWPLOW_VERSION_PATCH 0
-#define SNOWPLOW_VERSION_STRING "0.1.0"
+#define SNOWPLOW_VERSION_MINOR 1 /**< minor version of the headers */
+#define SNOWPLOW_VERSION_PATCH 0 /**< patch version of the headers */
+#define SNOWPLOW_VERSION_STRING "0.1.0" /**< "MAJOR.MINOR.PATCH" of the headers */
 /** Single number for comparisons: 0xMMmmpp. */
 #define SNOWPLOW_VERSION_NUM \
     ((SNOWPLOW_VERSION_MAJOR << 16) | (SNOWPLOW_VERSION_MINOR << 8) | SNOWPLOW_VERSION_PATCH)

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: the emitter, which delivers tracked events to a collector.
  *
  * A fixed pool of `thread_count` sending threads takes events from a bounded
@@ -392,9 +393,9 @@ SNOWPLOW_API int snowplow_emitter_new(snowplow_emitter **out,
  * Ownership: the text is copied; the caller keeps it. Threads: any; never does
  * network I/O; waits only under SNOWPLOW_FULL_BLOCK.
  * Errors: SNOWPLOW_EINVAL (NULL emitter or text, `eid` not a UUID),
- * SNOWPLOW_EUTF8 (invalid UTF-8, or a \u escape of a lone surrogate),
+ * SNOWPLOW_EUTF8 (invalid UTF-8, or a `\u` escape of a lone surrogate),
  * SNOWPLOW_EJSON (not JSON, not an object, a value that is an object, array,
- * boolean or null, a field twice, a \u0000 in a name or value, an empty name),
+ * boolean or null, a field twice, a `\u0000` in a name or value, an empty name),
  * SNOWPLOW_EMISSING (no `e`), SNOWPLOW_ETOOBIG, SNOWPLOW_EFULL, SNOWPLOW_ECLOSED,
  * SNOWPLOW_ENOMEM. On error nothing is queued.
  */

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: events.
  *
  * An event is built once, then handed to snowplow_tracker_track() as many times as
@@ -229,14 +230,16 @@ SNOWPLOW_API int snowplow_event_add_item_context(snowplow_event *event, size_t i
 SNOWPLOW_API int snowplow_event_set_items_share_contexts(snowplow_event *event, int share);
 
 /**
- * Set the true timestamp (`ttm`), milliseconds since the epoch; must be >= 0.
+ * Set the true timestamp (`ttm`), milliseconds since the epoch, from 0 to
+ * 253402300799999 (9999-12-31T23:59:59.999Z, the last the pipeline takes).
  * Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
  */
 SNOWPLOW_API int snowplow_event_set_true_timestamp(snowplow_event *event, int64_t ms);
 
 /**
  * Set the device created timestamp (`dtm`) instead of the time of tracking;
- * milliseconds since the epoch, >= 0. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
+ * milliseconds since the epoch, from 0 to 253402300799999 as for the true
+ * timestamp. Errors: SNOWPLOW_EINVAL, SNOWPLOW_ERANGE.
  */
 SNOWPLOW_API int snowplow_event_set_device_timestamp(snowplow_event *event, int64_t ms);
 

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: delivery results.
  *
  * A result reports what happened to a group of events: one request's batch that

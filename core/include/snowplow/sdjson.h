@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: self-describing JSON, a schema URI paired with a JSON object.
  *
  * Used for the data of self-describing events and for context entities. An

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: the subject, who and where an event is about.
  *
  * A subject set on a tracker applies to every event it tracks; a subject set on

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsnowplow: the tracker, which turns events into protocol payloads and hands
  * them to its emitters.
  *
@@ -41,11 +42,14 @@ SNOWPLOW_API void snowplow_tracker_options_free(snowplow_tracker_options *option
  * after the event's own), but queue it nowhere: for emitters implemented in a
  * host language. `stm` is not set (it belongs to sending).
  *
- * @param out receives a JSON array with one object per payload, every value a
- *            string (as a POST body's `data` holds them); free it with
- *            snowplow_string_free(). NULL on error.
+ * @param out     receives a JSON array with one object per payload, every value a
+ *                string (as a POST body's `data` holds them); free it with
+ *                snowplow_string_free(). NULL on error.
+ * @param options the tracker's settings (namespace, app id, platform, base64,
+ *                subject); only read: it may have no emitter, and stays the
+ *                caller's.
+ * @param event   the event to encode; not changed, still the caller's.
  *
- * `options` is only read (it may have no emitter) and stays the caller's.
  * Threads: any, but not while `options` is being changed. Errors:
  * SNOWPLOW_EINVAL (a NULL argument), SNOWPLOW_EMISSING (a required field,
  * named), SNOWPLOW_ENOMEM.
@@ -128,6 +132,8 @@ SNOWPLOW_API int snowplow_tracker_set_subject(snowplow_tracker *tracker,
  * @param eid_out NULL, or a buffer of SNOWPLOW_EID_SIZE bytes that receives the
  *                event id (for a transaction, the `tr` event's id; its items get
  *                their own).
+ * @param tracker the tracker.
+ * @param event   the event; not changed, and still the caller's to free.
  *
  * All or nothing: on error nothing was queued on any emitter. Threads: any, from
  * any number of threads at once, also from a callback. Blocks only briefly on the

@@ -420,6 +420,8 @@ int snowplow_event_add_item_context(snowplow_event *event, size_t item_index,
     return append_context(&item->contexts, &item->n_contexts, context, fn);
 }
 
+#define SP_MAX_TIMESTAMP_MS INT64_C(253402300799999)
+
 static int set_timestamp(snowplow_event *ev, const char *fn, int64_t ms, int *has,
                          int64_t *slot)
 {
@@ -427,6 +429,11 @@ static int set_timestamp(snowplow_event *ev, const char *fn, int64_t ms, int *ha
         return sp_error_set(SNOWPLOW_EINVAL, "%s: event: must not be NULL", fn);
     if (ms < 0)
         return sp_error_set(SNOWPLOW_ERANGE, "%s: ms: must not be negative", fn);
+    /* The pipeline's timestamps end with year 9999; a later one makes a bad row. */
+    if (ms > SP_MAX_TIMESTAMP_MS)
+        return sp_error_set(SNOWPLOW_ERANGE,
+                            "%s: ms: %lld is after 9999-12-31T23:59:59.999Z (%lld)", fn,
+                            (long long)ms, (long long)SP_MAX_TIMESTAMP_MS);
     *has = 1;
     *slot = ms;
     return SNOWPLOW_OK;
