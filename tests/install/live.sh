@@ -18,7 +18,10 @@ readme_block() {
 start_collector() {
     local portfile=$tmp/collector.port i
     rm -f "$portfile"
-    "$@" --port 0 --port-file "$portfile" --quiet >"$tmp/collector.log" 2>&1 &
+    # A shell function (with_clean_env) runs in a background subshell: without
+    # CLEAN_ENV_EXEC, $! would be that subshell and stop_collector would orphan the
+    # collector.
+    CLEAN_ENV_EXEC=1 "$@" --port 0 --port-file "$portfile" --quiet >"$tmp/collector.log" 2>&1 &
     COLLECTOR_PID=$!
     for ((i = 0; i < 300; i++)); do
         [[ -s $portfile ]] && break
@@ -56,8 +59,11 @@ expect_events() {
 
 # with_clean_env COMMAND...: run without any *PATH variable but PATH itself
 # (the system's), as a user's shell would after installing the packages.
+# With CLEAN_ENV_EXEC set (start_collector sets it), the shell running this function
+# is replaced by the command, so that the background job's $! is the command itself.
 with_clean_env() {
-    env -i HOME="$tmp/home" LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+    ${CLEAN_ENV_EXEC:+exec} env -i HOME="$tmp/home" LANG=C.UTF-8 \
+        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
 # readme_samples_against_collector README: the README's C program and its
