@@ -244,13 +244,19 @@ static int add_common(sp_payload *p, const snowplow_tracker_options *config,
     return rc;
 }
 
-int sp_payload_set_init(sp_payload_set *set, size_t n)
+int sp_payload_set_begin(sp_payload_set *set, const snowplow_event *ev, const char *fn)
 {
+    if (ev == NULL)
+        return sp_error_set(SNOWPLOW_EINVAL, "%s: event: must not be NULL", fn);
+    int rc = sp_event_check(ev, fn);
+    if (rc != SNOWPLOW_OK)
+        return rc;
+    size_t n = 1 + ev->n_items;
     memset(set->stack, 0, sizeof set->stack);
     set->n = n;
     set->all = n <= SP_PAYLOAD_SET_STACK ? set->stack : calloc(n, sizeof *set->all);
     if (set->all == NULL)
-        return SNOWPLOW_ENOMEM;
+        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
     sp_payload_init(&set->first);
     set->all[0] = &set->first;
     return 0;
@@ -361,15 +367,10 @@ int snowplow_tracker_track(char *eid_out, snowplow_tracker *tracker,
     static const char fn[] = "snowplow_tracker_track";
     if (tracker == NULL)
         return sp_error_set(SNOWPLOW_EINVAL, "%s: tracker: must not be NULL", fn);
-    if (event == NULL)
-        return sp_error_set(SNOWPLOW_EINVAL, "%s: event: must not be NULL", fn);
-    int rc = sp_event_check(event, fn);
+    sp_payload_set set;
+    int rc = sp_payload_set_begin(&set, event, fn);
     if (rc != SNOWPLOW_OK)
         return rc;
-
-    sp_payload_set set;
-    if (sp_payload_set_init(&set, 1 + event->n_items) != 0)
-        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
     char eid[SNOWPLOW_EID_SIZE];
     rc = build_tracker_payloads(set.all, set.n, tracker, event, eid);
     if (rc != SNOWPLOW_OK)

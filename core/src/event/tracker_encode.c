@@ -31,15 +31,10 @@ int snowplow_tracker_options_encode(char **out, const snowplow_tracker_options *
     *out = NULL;
     if (options == NULL)
         return sp_error_set(SNOWPLOW_EINVAL, "%s: options: must not be NULL", fn);
-    if (event == NULL)
-        return sp_error_set(SNOWPLOW_EINVAL, "%s: event: must not be NULL", fn);
-    int rc = sp_event_check(event, fn);
+    sp_payload_set set;
+    int rc = sp_payload_set_begin(&set, event, fn);
     if (rc != SNOWPLOW_OK)
         return rc;
-
-    sp_payload_set set;
-    if (sp_payload_set_init(&set, 1 + event->n_items) != 0)
-        return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
     char eid[SNOWPLOW_EID_SIZE];
     sp_strbuf json = SP_STRBUF_INIT;
     rc = sp_tracker_options_payloads(set.all, set.n, options, event, eid);

@@ -17,8 +17,13 @@ typedef struct sp_payload_set {
     size_t n;
 } sp_payload_set;
 
-/* Room for `n` payloads, all[0] initialised. Returns 0 or SNOWPLOW_ENOMEM. */
-int sp_payload_set_init(sp_payload_set *set, size_t n);
+/*
+ * The start shared by every function that turns one event into payloads: check
+ * `ev` for the public function `fn` (not NULL, sp_event_check()), then make room
+ * for its payloads (1 + its items), all[0] initialised. Returns SNOWPLOW_OK, or an
+ * error code with the thread's last error set (then nothing is to be released).
+ */
+int sp_payload_set_begin(sp_payload_set *set, const snowplow_event *ev, const char *fn);
 /* Free what the set and its payloads allocated. */
 void sp_payload_set_release(sp_payload_set *set);
 
