@@ -109,49 +109,85 @@ describe("0.1 generation (camelCase)", function()
     assert.matches("^Unrecognised status code %[.+%]$", msg)
   end)
 
-  it("raises 0.1's errors for bad arguments, and sends nothing", function()
+  it("answers false and 0.1's message for a bad argument, never raises, changes and sends nothing", function()
     local t = snowplow.newTrackerForUri(collector:endpoint())
     local cases = {
+      { function() return t:encodeBase64("23") end, "encode is required and must be a boolean, not [23]" },
+      { function() return t:platform("fake") end,
+        "platform must be a string from the set {pc, mob, cnsl, tv, iot}, not [fake]" },
+      { function() return t:setAppId("") end, "appId is required and must be a non-empty string, not []" },
+      { function() return t:setUserId(23) end, "userId is required and must be a non-empty string, not [23]" },
+      { function() return t:setScreenResolution(-20, 1078) end,
+        "width is required and must be a positive integer, not [-20]" },
+      { function() return t:setViewport(800, "1078") end,
+        "height is required and must be a positive integer, not [1078]" },
+      { function() return t:setColorDepth(23.2) end, "depth is required and must be a positive integer, not [23.2]" },
+      { function() return t:trackStructEvent(23.2, "23") end,
+        "se_ca is required and must be a non-empty string, not [23.2]" },
+      { function() return t:trackStructEvent("shop", -456.021) end,
+        "se_ac is required and must be a non-empty string, not [-456.021]" },
+      { function() return t:trackStructEvent("shop", "add-to-basket", {}) end,
+        "se_la must be a string or nil, not [{}]" },
+      { function() return t:trackStructEvent("shop", "add-to-basket", nil, 23) end,
+        "se_pr must be a string or nil, not [23]" },
+      { function() return t:trackStructEvent("shop", "add-to-basket", nil, nil, "2") end,
+        "se_va must be a number or nil, not [2]" },
+      { function() return t:trackStructEvent("shop", "add-to-basket", nil, nil, 2, false) end,
+        "dtm is required and must be a positive integer, not [false]" },
+      { function() return t:trackStructEvent("shop", "add-to-basket", nil, nil, 2, -1) end,
+        "dtm is required and must be a positive integer, not [-1000]" },
+      { function() return t:trackStructEvent("shop", "add-to-basket", nil, "units", 212, {}) end,
+        "dtm is required and must be a positive integer, not [{}]" },
+      { function() return t:trackScreenView(-23, "23") end,
+        "sv_na is required and must be a non-empty string, not [-23]" },
+      { function() return t:trackScreenView("Game HUD", "Load Save Game", false) end,
+        "dtm is required and must be a positive integer, not [false]" },
+      { function() return t:trackScreenView("Game HUD", 23) end, "sv_id must be a string or nil, not [23]" },
+      { function() return t:trackUnstructEvent(nil, {}) end,
+        "ue_na is required and must be a non-empty string, not [<nil>]" },
+      { function() return t:trackUnstructEvent("save-game", 23.0) end,
+        "ue_px|ue_pr is required and must be a non-empty table, not [23]" },
+      { function() return t:trackUnstructEvent("save-game", { save_id = 23 }, 23.232312) end,
+        "dtm is required and must be a positive integer, not [23232.312]" },
+      { function() return t:trackUnstructEvent("save-game", {}) end,
+        "ue_px|ue_pr is required and must be a non-empty table, not [{}]" },
+      { function() return t:trackUnstructEvent("", { a = 1 }) end,
+        "ue_na is required and must be a non-empty string, not []" },
+      { function() return t:trackSelfDescribingEvent("", { a = 1 }) end,
+        "schema is required and must be a non-empty string, not []" },
+      { function() return t:trackSelfDescribingEvent(TEST_EVENT, {}, 1) end,
+        "data is required and must be a non-empty table, not [{}]" },
+    }
+    for _, case in ipairs(cases) do
+      local ok, status, msg = pcall(case[1])
+      assert.is_true(ok, case[2] .. " raised: " .. tostring(status))
+      assert.is_false(status, case[2])
+      assert.are.equal(case[2], msg)
+    end
+    assert.are.same({ total = 0, good = 0, bad = 0 }, collector:counts())
+    -- The refused settings left the tracker as it was.
+    assert.is_true((t:trackStructEvent("shop", "after")))
+    local after = fields(collector:good()[1])
+    after.dtm = nil
+    assert.are.same({ e = "se", se_ca = "shop", se_ac = "after", p = "pc" }, after)
+  end)
+
+  it("setters answer true; the constructors raise for a bad host, as 0.1 did", function()
+    local t = snowplow.newTrackerForUri(collector:endpoint())
+    assert.are.same({ true }, { t:encodeBase64(false) })
+    assert.are.same({ true }, { t:platform("mob") })
+    assert.are.same({ true }, { t:setAppId("app") })
+    assert.are.same({ true }, { t:setUserId("u1") })
+    assert.are.same({ true }, { t:setScreenResolution(1, 2) })
+    assert.are.same({ true }, { t:setViewport(3, 4) })
+    assert.are.same({ true }, { t:setColorDepth(24) })
+    local cases = {
       { function() snowplow.newTrackerForUri("") end, "host is required and must be a non-empty string, not []" },
+      { function() snowplow.newTrackerForUri({}) end, "host is required and must be a non-empty string, not [{}]" },
       { function() snowplow.newTrackerForCf(nil) end,
         "cfSubdomain is required and must be a non-empty string, not [<nil>]" },
-      { function() t:encodeBase64("23") end, "encode is required and must be a boolean, not [23]" },
-      { function() t:platform("fake") end,
-        "platform must be a string from the set {pc, mob, cnsl, tv, iot}, not [fake]" },
-      { function() t:setAppId("") end, "appId is required and must be a non-empty string, not []" },
-      { function() t:setUserId(23) end, "userId is required and must be a non-empty string, not [23]" },
-      { function() t:setScreenResolution(-20, 1078) end, "width is required and must be a positive integer, not [-20]" },
-      { function() t:setViewport(800, "1078") end, "height is required and must be a positive integer, not [1078]" },
-      { function() t:setColorDepth(23.2) end, "depth is required and must be a positive integer, not [23.2]" },
-      { function() t:trackStructEvent(23.2, "23") end, "se_ca is required and must be a non-empty string, not [23.2]" },
-      { function() t:trackStructEvent("shop", -456.021) end,
-        "se_ac is required and must be a non-empty string, not [-456.021]" },
-      { function() t:trackStructEvent("shop", "add-to-basket", {}) end, "se_la must be a string or nil, not [{}]" },
-      { function() t:trackStructEvent("shop", "add-to-basket", nil, 23) end, "se_pr must be a string or nil, not [23]" },
-      { function() t:trackStructEvent("shop", "add-to-basket", nil, nil, "2") end,
-        "se_va must be a number or nil, not [2]" },
-      { function() t:trackStructEvent("shop", "add-to-basket", nil, nil, 2, false) end,
-        "dtm is required and must be a positive integer, not [false]" },
-      { function() t:trackStructEvent("shop", "add-to-basket", nil, nil, 2, -1) end,
-        "dtm is required and must be a positive integer, not [-1000]" },
-      { function() snowplow.newTrackerForUri({}) end, "host is required and must be a non-empty string, not [{}]" },
       { function() snowplow.newTrackerForCf(-23.04) end,
         "cfSubdomain is required and must be a non-empty string, not [-23.04]" },
-      { function() t:trackStructEvent("shop", "add-to-basket", nil, "units", 212, {}) end,
-        "dtm is required and must be a positive integer, not [{}]" },
-      { function() t:trackScreenView(-23, "23") end, "sv_na is required and must be a non-empty string, not [-23]" },
-      { function() t:trackScreenView("Game HUD", "Load Save Game", false) end,
-        "dtm is required and must be a positive integer, not [false]" },
-      { function() t:trackUnstructEvent(nil, {}) end, "ue_na is required and must be a non-empty string, not [<nil>]" },
-      { function() t:trackUnstructEvent("save-game", 23.0) end,
-        "ue_px|ue_pr is required and must be a non-empty table, not [23]" },
-      { function() t:trackUnstructEvent("save-game", { save_id = 23 }, 23.232312) end,
-        "dtm is required and must be a positive integer, not [23232.312]" },
-      { function() t:trackScreenView("Game HUD", 23) end, "sv_id must be a string or nil, not [23]" },
-      { function() t:trackUnstructEvent("save-game", {}) end,
-        "ue_px|ue_pr is required and must be a non-empty table, not [{}]" },
-      { function() t:trackUnstructEvent("", { a = 1 }) end,
-        "ue_na is required and must be a non-empty string, not []" },
     }
     for _, case in ipairs(cases) do
       local ok, err = pcall(case[1])

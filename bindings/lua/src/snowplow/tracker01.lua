@@ -2,10 +2,12 @@
 -- snowplow.newTrackerForUri(host), snowplow.newTrackerForCf(subdomain) and the
 -- camelCase methods, with 0.1's conventions:
 --
--- * a bad argument raises an error worded as 0.1 words it
---   ("se_ca is required and must be a non-empty string, not [23.2]");
--- * a track method waits for the collector, as 0.1 did, and returns true, or
---   false and a message; it never raises for a delivery problem;
+-- * every method returns true, or false and a message; none raises. A bad
+--   argument gives false and 0.1's words for it ("se_ca is required and must
+--   be a non-empty string, not [23.2]"; 0.1 raised them) and changes nothing;
+-- * the constructors raise for a bad host, as 0.1 did: they have no tracker
+--   to return, and a nil one would only fail later, further from the cause;
+-- * a track method waits for the collector, as 0.1 did;
 -- * events go by GET to http://HOST/i, one request each, never retried.
 --
 -- What 0.1 sent that today's pipeline rejects (e=sv screen views, ue_na
@@ -109,41 +111,45 @@ return function(snowplow)
     return new_tracker01("http://" .. cfSubdomain .. ".cloudfront.net")
   end
 
-  function Tracker01:encodeBase64(encode)
+  -- The methods below check as 0.1 did, by raising; `answering` turns that
+  -- into the 0.1 return convention once, for them all.
+  local Methods = {}
+
+  function Methods:encodeBase64(encode)
     if type(encode) ~= "boolean" then invalid("encode", " is required and must be a boolean", encode) end
     self:encode_base64(encode)
   end
 
-  function Tracker01:platform(value)
+  function Methods:platform(value)
     if type(value) ~= "string" or not PLATFORMS[value] then
       invalid("platform", " must be a string from the set {pc, mob, cnsl, tv, iot}", value)
     end
     Tracker.platform(self, value)
   end
 
-  function Tracker01:setAppId(appId)
+  function Methods:setAppId(appId)
     non_empty_string("appId", appId)
     self:set_app_id(appId)
   end
 
-  function Tracker01:setUserId(userId)
+  function Methods:setUserId(userId)
     non_empty_string("userId", userId)
     self:set_user_id(userId)
   end
 
-  function Tracker01:setScreenResolution(width, height)
+  function Methods:setScreenResolution(width, height)
     positive_integer("width", width)
     positive_integer("height", height)
     self:set_screen_resolution(width, height)
   end
 
-  function Tracker01:setViewport(width, height)
+  function Methods:setViewport(width, height)
     positive_integer("width", width)
     positive_integer("height", height)
     self:set_viewport(width, height)
   end
 
-  function Tracker01:setColorDepth(depth)
+  function Methods:setColorDepth(depth)
     positive_integer("depth", depth)
     self:set_color_depth(depth)
   end
@@ -162,7 +168,7 @@ return function(snowplow)
     return false, failure_message(self.uri, result)
   end
 
-  function Tracker01:trackStructEvent(category, action, label, property, value, tstamp)
+  function Methods:trackStructEvent(category, action, label, property, value, tstamp)
     non_empty_string("se_ca", category)
     non_empty_string("se_ac", action)
     string_or_nil("se_la", label)
@@ -178,7 +184,7 @@ return function(snowplow)
   end
 
   -- The obsolete ones: checked as 0.1 checked them, then refused.
-  function Tracker01:trackScreenView(name, id, tstamp)
+  function Methods:trackScreenView(name, id, tstamp)
     non_empty_string("sv_na", name)
     string_or_nil("sv_id", id)
     device_ms(tstamp)
@@ -187,7 +193,7 @@ return function(snowplow)
       .. "screen_view self-describing event"
   end
 
-  function Tracker01:trackUnstructEvent(name, properties, tstamp)
+  function Methods:trackUnstructEvent(name, properties, tstamp)
     non_empty_string("ue_na", name)
     non_empty_table("ue_px|ue_pr", properties)
     device_ms(tstamp)
@@ -199,7 +205,7 @@ return function(snowplow)
 
   --- The replacement of trackUnstructEvent, in 0.1's conventions (tstamp in
   -- seconds; true, or false and a message).
-  function Tracker01:trackSelfDescribingEvent(schema, data, tstamp)
+  function Methods:trackSelfDescribingEvent(schema, data, tstamp)
     non_empty_string("schema", schema)
     non_empty_table("data", data)
     local ms = device_ms(tstamp)
@@ -207,6 +213,18 @@ return function(snowplow)
       return self:track_self_describing_event(schema, data, nil, ms)
     end)
   end
+
+  -- true (or what the method returns), or false and the message of an error.
+  local function answering(method)
+    local function answer(ok, ...)
+      if not ok then return false, tostring((...)) end
+      if select("#", ...) == 0 then return true end
+      return ...
+    end
+    return function(...) return answer(pcall(method, ...)) end
+  end
+
+  for name, method in pairs(Methods) do Tracker01[name] = answering(method) end
 
   snowplow.Tracker01 = Tracker01
 end
