@@ -6,10 +6,11 @@ request (Lua, snowplow.nginx, tracked from log_by_lua_block), measured by wrk.
 
 nginx (2 workers, keep-alive, the configuration of tests/nginx/nginx_harness.py)
 sends its events to the sink of bench/sink.sh ($SNOWPLOW_BENCH_COLLECTOR).
-/plain, /lua and /log answer 204; /lua also runs a log_by_lua_block that
-reads the arguments of the event, /log tracks the event from it. The
-runs alternate (plain, lua, log, plain, ...); the medians and their ratio are
-printed, with the counters the workers logged at exit (every tracked event
+/plain, /lua, /log and /fast answer 204; /lua also runs a log_by_lua_block
+that reads the arguments of the event, /log tracks the event from it with
+tracker:track_struct_event, /fast with snowplow.nginx.track_struct_event (the
+worker's event buffer, handed to the tracker in bulk). The runs alternate
+(plain, lua, log, fast, plain, ...); the medians and their ratios are printed, with the counters the workers logged at exit (every tracked event
 must be sent: none dropped). docs/performance.md shows the results.
 
 Environment: SNOWPLOW_BENCH_REPEATS (runs per case, default 5),
@@ -75,38 +76,46 @@ def main():
     port = nginx_harness.free_port()
     nginx = nginx_harness.Nginx(nginx_harness.config("@PREFIX@", port, collector,
                                                      tracker_options="buffer_size = 100, buffer_capacity = 2000000,"), port)
-    runs = {"plain": [], "lua": [], "log": []}
+    cases = ("plain", "lua", "log", "fast")
+    runs = {case: [] for case in cases}
     try:
         base = "http://127.0.0.1:%d" % port
         master = nginx.proc.pid
-        wrk(base + "/log?n=0", 1, connections, master)  # warm-up
+        for case in ("log", "fast"):
+            wrk(base + "/%s?n=0" % case, 1, connections, master)  # warm-up
         for _ in range(repeats):
-            for case in ("plain", "lua", "log"):
+            for case in cases:
                 runs[case].append(wrk(base + "/%s?n=1" % case, seconds, connections, master))
         nginx.quit()
     finally:
         nginx.kill()
     counters = nginx.exit_counters()
+    buffer_counters = nginx.buffer_counters()
     rps = {case: statistics.median(r[0] for r in runs[case]) for case in runs}
     cpu = {case: statistics.median(r[1] for r in runs[case]) for case in runs}
     loop = {case: statistics.median(r[2] for r in runs[case]) for case in runs}
     # Runs side by side (plain then log) share the machine's load of the moment.
-    pair_ratio = statistics.median(lg[0] / pl[0] for pl, lg in zip(runs["plain"], runs["log"]))
+    pair_ratio = {case: statistics.median(r[0] / pl[0] for pl, r in zip(runs["plain"], runs[case]))
+                  for case in ("log", "fast")}
     print("nginx 2 workers, wrk -t2 -c%d, %d x %d s per case, load average %.1f at the start, %.1f at the end"
           % (connections, repeats, seconds, load_at_start, os.getloadavg()[0]))
     for case, label in (("plain", "/plain (return 204)            "),
                         ("lua", "/lua   (+ log_by_lua, no track)"),
-                        ("log", "/log   (+ track_struct_event)  ")):
+                        ("log", "/log   (+ tracker:track_struct)"),
+                        ("fast", "/fast  (+ nginx.track_struct) ")):
         print("  %s median %8.0f req/s, CPU/request %5.2f us (event loops %5.2f us)   runs %s" %
               (label, rps[case], cpu[case], loop[case], " ".join("%.0f" % r[0] for r in runs[case])))
-    print("  requests/s with tracking: %.1f %% of without (median of side-by-side pairs)" % (100 * pair_ratio))
-    for base in ("plain", "lua"):
-        print("  workers' CPU per request, /log against /%s: +%.2f us (+%.1f %%), in the event loops +%.2f us" %
-              (base, cpu["log"] - cpu[base], 100 * (cpu["log"] - cpu[base]) / cpu[base],
-               loop["log"] - loop[base]))
-    print("  worker exit counters: %s" % counters)
+    for case in ("log", "fast"):
+        print("  requests/s of /%s: %.1f %% of /plain's (median of side-by-side pairs)" % (case, 100 * pair_ratio[case]))
+        for base in ("plain", "lua"):
+            print("    workers' CPU per request, /%s against /%s: +%.2f us (+%.1f %%), in the event loops +%.2f us" %
+                  (case, base, cpu[case] - cpu[base], 100 * (cpu[case] - cpu[base]) / cpu[base],
+                   loop[case] - loop[base]))
+    print("  worker exit counters: %s; event buffers: %s" % (counters, buffer_counters))
     if counters.get("dropped", 0) or counters.get("failed", 0) or counters.get("sent") != counters.get("tracked"):
         raise SystemExit("events were not all delivered")
+    if buffer_counters.get("stored") != buffer_counters.get("handed_over"):
+        raise SystemExit("buffered events were not all handed over")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@
  *   - track_struct(tracker, category, action, label, property, value, contexts,
  *     tstamp): a structured event in one C call (lua_track_struct.c), used by
  *     Tracker:track_struct_event.
+ *   - track_buffer(tracker, slots, n, struct method, tracker object): the
+ *     handover of snowplow.event_buffer in one C call (lua_track_buffer.c).
  */
 
 %{
@@ -105,11 +107,15 @@ static void sp_lua_push_json(lua_State *L, const cJSON *item)
     }
 }
 
-/* {sent=, status=, reason=, will_retry=, success_count=, events={...}, event_ids={...}} */
-static void sp_lua_push_result(lua_State *L, const snowplow_result *r)
+/* {sent=, status=, reason=, will_retry=, success_count=, count=, events={...},
+ * event_ids={...}}; without `events` and `event_ids` for a sent result unless
+ * sent_events (decoding each event's JSON is most of the cost). */
+static void sp_lua_push_result(lua_State *L, const snowplow_result *r, int sent_events)
 {
     size_t n = snowplow_result_event_count(r);
-    lua_createtable(L, 0, 7);
+    lua_createtable(L, 0, 8);
+    lua_pushinteger(L, (lua_Integer)n);
+    lua_setfield(L, -2, "count");
     lua_pushboolean(L, snowplow_result_get_kind(r) == SNOWPLOW_RESULT_SENT);
     lua_setfield(L, -2, "sent");
     lua_pushinteger(L, (lua_Integer)snowplow_result_status(r));
@@ -120,6 +126,8 @@ static void sp_lua_push_result(lua_State *L, const snowplow_result *r)
     lua_setfield(L, -2, "will_retry");
     lua_pushinteger(L, (lua_Integer)snowplow_result_success_count(r));
     lua_setfield(L, -2, "success_count");
+    if (!sent_events && snowplow_result_get_kind(r) == SNOWPLOW_RESULT_SENT)
+        return;
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         cJSON *event = cJSON_Parse(snowplow_result_event_json(r, i));
@@ -141,9 +149,9 @@ static void sp_lua_push_result(lua_State *L, const snowplow_result *r)
 }
 
 /*
- * next_result(emitter [, timeout_ms = 0]) -> result table, or nil and the
- * status (ETIMEOUT: none waiting, EWOKEN, ECLOSED: closed and drained).
- * Other errors raise.
+ * next_result(emitter [, timeout_ms = 0 [, sent_events = true]]) -> result
+ * table, or nil and the status (ETIMEOUT: none waiting, EWOKEN, ECLOSED:
+ * closed and drained). Other errors raise.
  */
 static int sp_lua_next_result(lua_State *L)
 {
@@ -157,7 +165,8 @@ static int sp_lua_next_result(lua_State *L)
     snowplow_result *result = NULL;
     int rc = snowplow_emitter_next_result(&result, emitter, (int)timeout);
     if (rc == SNOWPLOW_OK && result != NULL) {
-        sp_lua_push_result(L, result); /* Lua raises only on memory errors */
+        /* Lua raises only on memory errors */
+        sp_lua_push_result(L, result, lua_isnoneornil(L, 3) || lua_toboolean(L, 3));
         snowplow_result_free(result);
         return 1;
     }
@@ -246,6 +255,7 @@ static int sp_lua_monotonic_ns(lua_State *L)
 %insert("header") "lua/lua_json.c"
 %insert("header") "lua/lua_track.c"
 %insert("header") "lua/lua_track_struct.c"
+%insert("header") "lua/lua_track_buffer.c"
 
 /* ---- integers ----------------------------------------------------------------- */
 
@@ -288,3 +298,4 @@ static int sp_lua_monotonic_ns(lua_State *L)
 %native(json_encode) int sp_lua_json_encode(lua_State *L);
 %native(track_self_describing_function) int sp_lua_track_self_describing_function(lua_State *L);
 %native(track_struct) int sp_lua_track_struct(lua_State *L);
+%native(track_buffer) int sp_lua_track_buffer(lua_State *L);

@@ -39,12 +39,47 @@ static void sp_lua_se_check(lua_State *L, int idx, int type, const char *name, i
     lua_error(L);
 }
 
-static int sp_lua_se_library_error(lua_State *L, snowplow_event *ev, int rc)
+/*
+ * The structured event of the values at cat (category), cat+1 (action),
+ * cat+2 (label), cat+3 (property), cat+4 (value) and tstamp_idx, whose types
+ * were checked. Returns 0, or the library's error code (*out is then NULL).
+ */
+static int sp_lua_se_build(lua_State *L, int cat, int tstamp_idx, snowplow_event **out)
 {
-    if (ev != NULL)
+    snowplow_event *ev = NULL;
+    int rc = snowplow_event_structured_new(&ev, lua_tostring(L, cat), lua_tostring(L, cat + 1),
+                                           lua_tostring(L, cat + 2), lua_tostring(L, cat + 3));
+    if (rc == 0 && !lua_isnil(L, cat + 4)) {
+#if LUA_VERSION_NUM >= 503
+        if (lua_isinteger(L, cat + 4))
+            rc = snowplow_event_set_int(ev, "value", (int64_t)lua_tointeger(L, cat + 4));
+        else
+#endif
+            rc = snowplow_event_set_double(ev, "value", (double)lua_tonumber(L, cat + 4));
+    }
+    if (rc == 0 && !lua_isnil(L, tstamp_idx))
+        rc = snowplow_event_set_device_timestamp(
+            ev, (int64_t)floor((double)lua_tonumber(L, tstamp_idx) + 0.5));
+    if (rc < 0) {
         snowplow_event_free(ev);
-    lua_pushstring(L, sp_swig_error_message(rc));
-    return lua_error(L);
+        ev = NULL;
+    }
+    *out = ev;
+    return rc;
+}
+
+/* What the fast way cannot do alike: the Lua way's (contexts; a timestamp
+ * that is not a number below 9e15, for NaN, infinities and what int64
+ * milliseconds cannot hold; a string with a NUL byte). For the values at cat
+ * .. cat+4 (category .. value), contexts_idx and tstamp_idx. */
+static int sp_lua_se_needs_lua_way(lua_State *L, int cat, int contexts_idx, int tstamp_idx)
+{
+    return !lua_isnil(L, contexts_idx) ||
+           !(lua_isnil(L, tstamp_idx) || lua_type(L, tstamp_idx) == LUA_TNUMBER) ||
+           (lua_type(L, tstamp_idx) == LUA_TNUMBER &&
+            !(fabs((double)lua_tonumber(L, tstamp_idx)) < 9.0e15)) ||
+           !sp_lua_se_plain_string(L, cat, 0) || !sp_lua_se_plain_string(L, cat + 1, 0) ||
+           !sp_lua_se_plain_string(L, cat + 2, 1) || !sp_lua_se_plain_string(L, cat + 3, 1);
 }
 
 /*
@@ -56,10 +91,7 @@ static int sp_lua_track_struct(lua_State *L)
 {
     snowplow_tracker *tracker = NULL;
     lua_settop(L, 8);
-    if (!lua_isnil(L, 7) || !(lua_isnil(L, 8) || lua_type(L, 8) == LUA_TNUMBER) ||
-        (lua_type(L, 8) == LUA_TNUMBER && !(fabs((double)lua_tonumber(L, 8)) < 9.0e15)) ||
-        !sp_lua_se_plain_string(L, 2, 0) || !sp_lua_se_plain_string(L, 3, 0) ||
-        !sp_lua_se_plain_string(L, 4, 1) || !sp_lua_se_plain_string(L, 5, 1) ||
+    if (sp_lua_se_needs_lua_way(L, 2, 7, 8) ||
         !SWIG_IsOK(SWIG_ConvertPtr(L, 1, (void **)&tracker, SWIGTYPE_p_snowplow_tracker, 0)) ||
         tracker == NULL) {
         lua_pushboolean(L, 0);
@@ -72,25 +104,10 @@ static int sp_lua_track_struct(lua_State *L)
     sp_lua_se_check(L, 5, LUA_TSTRING, "property", 1);
 
     snowplow_event *ev = NULL;
-    int rc = snowplow_event_structured_new(&ev, lua_tostring(L, 2), lua_tostring(L, 3),
-                                           lua_tostring(L, 4), lua_tostring(L, 5));
-    if (rc < 0)
-        return sp_lua_se_library_error(L, NULL, rc);
-    if (!lua_isnil(L, 6)) {
-#if LUA_VERSION_NUM >= 503
-        if (lua_isinteger(L, 6))
-            rc = snowplow_event_set_int(ev, "value", (int64_t)lua_tointeger(L, 6));
-        else
-#endif
-            rc = snowplow_event_set_double(ev, "value", (double)lua_tonumber(L, 6));
-        if (rc < 0)
-            return sp_lua_se_library_error(L, ev, rc);
+    int rc = sp_lua_se_build(L, 2, 8, &ev);
+    if (rc < 0) {
+        lua_pushstring(L, sp_swig_error_message(rc));
+        return lua_error(L);
     }
-    if (!lua_isnil(L, 8)) {
-        rc = snowplow_event_set_device_timestamp(ev, (int64_t)floor((double)lua_tonumber(L, 8) + 0.5));
-        if (rc < 0)
-            return sp_lua_se_library_error(L, ev, rc);
-    }
-
     return sp_lua_track_event(L, tracker, ev);
 }

@@ -79,7 +79,9 @@ def lua_string(s):
 
 
 def config(prefix, port, collector_url, tracker_options="", exit_timeout_ms=3000, workers=2):
-    """nginx.conf: /log tracks from log_by_lua_block, /content from
+    """nginx.conf: /fast tracks from log_by_lua_block through the worker's
+    event buffer (snowplow.nginx.track_struct_event, the recommended way),
+    /log calls the tracker from log_by_lua_block, /content from
     content_by_lua_block (one struct event each, label = the `n` argument,
     property = the worker pid), /plain tracks nothing, /lua runs the log
     phase's Lua but for the track call (for the benchmark). on_failure writes the
@@ -117,6 +119,13 @@ http {{
     server {{
         listen 127.0.0.1:{port} reuseport;
         keepalive_requests 1000000;
+        location = /fast {{
+            log_by_lua_block {{
+                require("snowplow.nginx").track_struct_event("nginx", "fast", ngx.var.arg_n,
+                    tostring(ngx.worker.pid()))
+            }}
+            return 204;
+        }}
         location = /log {{
             log_by_lua_block {{
                 require("snowplow.nginx").tracker:track_struct_event("nginx", "log", ngx.var.arg_n,
@@ -185,10 +194,16 @@ class Nginx:
         return labels
 
     def exit_counters(self):
-        """The counters snowplow.nginx.exit_worker() logged, summed over the workers."""
+        """The emitters' counters snowplow.nginx.exit_worker() logged, summed over the workers."""
+        return self._counters(r"snowplow: worker exit: (tracked=\d+ sent=\d+ failed=\d+ dropped=\d+)")
+
+    def buffer_counters(self):
+        """The event buffers' counters exit_worker() logged, summed over the workers."""
+        return self._counters(r"snowplow: worker exit: buffer (stored=\d+ handed_over=\d+ refused=\d+ dropped=\d+)")
+
+    def _counters(self, pattern):
         total = collections.Counter()
-        for m in re.finditer(r"snowplow: worker exit: (tracked=\d+ sent=\d+ failed=\d+ dropped=\d+)",
-                             self.error_log()):
+        for m in re.finditer(pattern, self.error_log()):
             for pair in m.group(1).split():
                 k, v = pair.split("=")
                 total[k] += int(v)

@@ -1,7 +1,8 @@
 """libsnowplow's Lua binding in Debian's nginx (lua-nginx-module on LuaJIT),
 with snowplow.nginx: a tracker per worker made in init_worker_by_lua_block,
-events tracked from log_by_lua_block and content_by_lua_block, callbacks run
-from an ngx.timer, a bounded flush at worker exit. Checked at the local
+events tracked from log_by_lua_block (through the worker's event buffer, the
+recommended way, and with the tracker's own method) and content_by_lua_block,
+callbacks run from an ngx.timer, a bounded flush at worker exit. Checked at the local
 collector: every event exactly once and valid; at `nginx -s quit` every event
 is delivered or reported through on_failure."""
 
@@ -53,9 +54,19 @@ def start_nginx():
             print(log)
 
 
+LOCATIONS = ("fast", "log", "content")  # by n % 3
+
+
 def paths(count, start=0):
-    # Even numbers through the log phase, odd ones through the content phase.
-    return ["/%s?n=%d" % ("log" if n % 2 == 0 else "content", n) for n in range(start, start + count)]
+    # /fast: snowplow.nginx.track_struct_event (buffered) in the log phase;
+    # /log: tracker:track_struct_event in the log phase; /content: in the content phase.
+    return ["/%s?n=%d" % (LOCATIONS[n % 3], n) for n in range(start, start + count)]
+
+
+def all_handed_over(count):
+    """Every event the workers' buffers stored went to the tracker."""
+    stored = sum(1 for n in range(count) if n % 3 == 0)
+    return {"stored": stored, "handed_over": stored, "refused": 0, "dropped": 0}
 
 
 def labels(records):
@@ -79,34 +90,42 @@ def test_every_event_once_and_valid(collector, start_nginx):
     for r in good:
         ev = r["event"]
         assert (ev["e"], ev["se_ca"], ev["aid"], ev["p"]) == ("se", "nginx", "nginx-test", "pc")
-        assert ev["se_ac"] == ("log" if int(ev["se_la"]) % 2 == 0 else "content")
+        assert ev["se_ac"] == LOCATIONS[int(ev["se_la"]) % 3]
     # Two workers tracked (reuseport spreads the 16 connections over both).
     assert len({r["event"]["se_pr"] for r in good}) == 2
     assert nginx.failed() == []
     assert nginx.exit_counters() == {"tracked": REQUESTS, "sent": REQUESTS, "failed": 0, "dropped": 0}
+    assert nginx.buffer_counters() == all_handed_over(REQUESTS)
     assert "[error]" not in nginx.error_log(), nginx.error_log()
 
 
 def test_quit_delivers_pending_events(collector, start_nginx):
-    """A slow collector: events are still queued when `nginx -s quit` comes;
-    the workers' exit flush (bound 60 s) delivers them all."""
-    nginx = start_nginx(collector, exit_timeout_ms=60000, tracker_options="buffer_size = 200,")
+    """A slow collector: events are still queued when `nginx -s quit` comes,
+    and the buffered ones still in the workers' buffers (no handover before
+    exit); the workers hand them over, then the exit flush (bound 60 s)
+    delivers them all."""
+    nginx = start_nginx(collector, exit_timeout_ms=60000, tracker_options="buffer_size = 200, handover_interval = 3600,")
     collector.post("/micro/fault", {"delay_ms": 1000})
     total = 2000
     get_many(nginx.port, paths(total), CONNECTIONS)
-    pending = total - collector.get("/micro/all")["good"]
+    before = labels(collector.get("/micro/good?fields=se_la"))
+    pending = total - sum(before.values())
     assert nginx.quit() == 0
     assert pending > 0  # (what makes this case meaningful)
+    assert not [n for n in before if int(n) % 3 == 0]  # the buffered ones were all still buffered
     assert labels(collector.get("/micro/good?fields=se_la")) == collections.Counter(str(n) for n in range(total))
     assert collector.get("/micro/all")["bad"] == 0
     assert nginx.failed() == []
+    assert nginx.buffer_counters() == all_handed_over(total)
 
 
 def test_quit_reports_what_cannot_be_delivered(collector, start_nginx):
     """A collector that never answers: tracking does not block the requests,
     and at `nginx -s quit` the exit flush gives up after its bound (1 s) and
-    every event goes to on_failure, none lost, none delivered."""
-    nginx = start_nginx(collector, exit_timeout_ms=1000, tracker_options="request_timeout_ms = 600000,")
+    every event goes to on_failure, none lost, none delivered (the buffered
+    ones too: handed over at exit, then reported)."""
+    nginx = start_nginx(collector, exit_timeout_ms=1000,
+                        tracker_options="request_timeout_ms = 600000, handover_interval = 3600,")
     collector.post("/micro/fault", {"hang": True})
     total = 2000
     statuses = get_many(nginx.port, paths(total), CONNECTIONS)  # (30 s client timeout)
@@ -114,12 +133,14 @@ def test_quit_reports_what_cannot_be_delivered(collector, start_nginx):
     assert nginx.quit() == 0
     assert collector.get("/micro/all")["good"] == 0
     assert collections.Counter(nginx.failed()) == collections.Counter(str(n) for n in range(total))
+    assert nginx.buffer_counters() == all_handed_over(total)
 
 
 def test_reload_keeps_every_event(collector, start_nginx):
     """`nginx -s reload`: the old workers flush at exit, the new ones make
-    their own trackers; every event arrives once."""
-    nginx = start_nginx(collector)
+    their own trackers; every event arrives once. (Buffers of 7 events: most
+    handovers happen in the log phase, when a buffer is full.)"""
+    nginx = start_nginx(collector, tracker_options="buffer_events = 7,")
     old = nginx.workers()
     get_many(nginx.port, paths(500), CONNECTIONS)
     nginx.signal("reload")
@@ -129,6 +150,7 @@ def test_reload_keeps_every_event(collector, start_nginx):
     assert labels(collector.get("/micro/good?fields=se_la")) == collections.Counter(str(n) for n in range(1000))
     assert collector.get("/micro/all")["bad"] == 0
     assert nginx.exit_counters() == {"tracked": 1000, "sent": 1000, "failed": 0, "dropped": 0}
+    assert nginx.buffer_counters() == all_handed_over(1000)
 
 
 def test_callbacks_run_from_the_timer(collector, start_nginx):

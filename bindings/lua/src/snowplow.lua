@@ -416,7 +416,7 @@ end
 local function run_callbacks(self, r)
   if r.sent then
     if self.on_success then
-      local ok, err = pcall(self.on_success, #r.events)
+      local ok, err = pcall(self.on_success, r.count)
       if not ok then report_callback_error("on_success", err) end
     end
   elseif self.on_failure then
@@ -440,7 +440,8 @@ function Emitter:dispatch(max, timeout_ms)
   local n = 0
   local wait = check_integer(timeout_ms, "dispatch", "timeout_ms", true) or 0
   while max == nil or n < max do
-    local r = core.next_result(self.native, wait)
+    -- (a sent result's events are decoded only for on_result)
+    local r = core.next_result(self.native, wait, self.on_result ~= nil)
     if r == nil then break end
     wait = 0
     n = n + 1

@@ -3,9 +3,16 @@
 --
 --   init_worker_by_lua_block { require("snowplow.nginx").init_worker("http://collector:8080",
 --                                                                    { app_id = "web" }) }
---   log_by_lua_block         { require("snowplow.nginx").tracker:track_page_view(ngx.var.uri) }
+--   log_by_lua_block         { require("snowplow.nginx").track_page_view(ngx.var.uri) }
 --   exit_worker_by_lua_block { require("snowplow.nginx").exit_worker() }
 --
+-- * track_struct_event, track_page_view and track_self_describing_event of
+--   this module only store the event in the worker's buffer (a few table
+--   writes); the buffer goes to the tracker in one C call every
+--   handover_interval seconds (0.05), when it holds buffer_events (4096),
+--   and at worker exit. The cheapest way to track per request: see
+--   snowplow.event_buffer. require("snowplow.nginx").tracker:track_*() works
+--   too, and tracks at once.
 -- * The tracker (and the C library's sending threads) is made in the worker,
 --   after nginx forked: threads do not survive fork(), so init_worker()
 --   refuses any other phase.
@@ -19,12 +26,17 @@
 --   left through on_failure (the default on_failure logs a warning).
 -- See docs/lua.md, "Lua in nginx".
 local snowplow = require("snowplow")
+local event_buffer = require("snowplow.event_buffer")
 
 local M = {}
 
---- Defaults: seconds between dispatches; flush bound at worker exit (ms).
+--- Defaults: seconds between dispatches; flush bound at worker exit (ms);
+-- events held by the buffered track functions before they are handed over,
+-- at the latest every handover_interval seconds.
 M.DISPATCH_INTERVAL = 0.1
 M.EXIT_TIMEOUT_MS = 3000
+M.BUFFER_EVENTS = 4096
+M.HANDOVER_INTERVAL = 0.05
 
 local function fail(msg)
   error("snowplow.nginx: " .. msg, 0)
@@ -50,9 +62,14 @@ function M.init_worker(target, options)
   local opts = {}
   for k, v in pairs(options or {}) do opts[k] = v end
   local interval = opts.dispatch_interval or M.DISPATCH_INTERVAL
+  local handover_interval = opts.handover_interval or M.HANDOVER_INTERVAL
+  local buffer_events = opts.buffer_events or M.BUFFER_EVENTS
   M.exit_timeout_ms = opts.exit_timeout_ms or M.EXIT_TIMEOUT_MS
-  opts.dispatch_interval, opts.exit_timeout_ms = nil, nil
+  opts.dispatch_interval, opts.exit_timeout_ms, opts.handover_interval, opts.buffer_events = nil, nil, nil, nil
   if type(interval) ~= "number" or interval <= 0 then fail("dispatch_interval: expected seconds > 0") end
+  if type(handover_interval) ~= "number" or handover_interval <= 0 then
+    fail("handover_interval: expected seconds > 0")
+  end
   if opts.full_policy == "block" then
     fail("full_policy \"block\" would stop the worker when the queue is full: use drop_newest or drop_oldest")
   end
@@ -66,16 +83,45 @@ function M.init_worker(target, options)
     end
   end)
   if not ok then fail("ngx.timer.every: " .. tostring(err)) end
-  M.tracker = tracker
+  local now, on_failure = ngx.now, event_buffer.report_to_on_failure(tracker)
+  local buffer = event_buffer.new(tracker, {
+    capacity = buffer_events,
+    now_ms = function() return now() * 1000 end,
+    report = function(message, events)
+      ngx.log(ngx.ERR, "snowplow: event not tracked: ", message)
+      on_failure(message, events)
+    end,
+  })
+  ok, err = ngx.timer.every(handover_interval, function() buffer:handover() end)
+  if not ok then fail("ngx.timer.every: " .. tostring(err)) end
+  M.tracker, M.buffer = tracker, buffer
   return tracker
 end
 
---- Flush for at most exit_timeout_ms, stop the sending threads and run the
+-- The buffered track functions: each stores the event in this worker's
+-- buffer (snowplow.event_buffer) and returns true, or false when it was
+-- dropped and reported; the buffer is handed to the tracker every
+-- handover_interval seconds and when it holds buffer_events events.
+for _, name in ipairs({ "track_struct_event", "track_page_view", "track_self_describing_event" }) do
+  M[name] = function(...)
+    local buffer = M.buffer
+    if not buffer then fail(name .. ": init_worker() has not run in this worker") end
+    return buffer[name](buffer, ...)
+  end
+end
+
+--- Hand the buffer over (later buffered events are dropped and reported),
+-- flush for at most exit_timeout_ms, stop the sending threads and run the
 -- last callbacks (what was not delivered goes to on_failure); call it from
--- exit_worker_by_lua_block. Logs each emitter's counters (notice level):
--- "snowplow: worker exit: tracked=N sent=N failed=N dropped=N".
+-- exit_worker_by_lua_block. Logs the buffer's and each emitter's counters
+-- (notice level): "snowplow: worker exit: buffer stored=N handed_over=N
+-- refused=N dropped=N", "snowplow: worker exit: tracked=N sent=N failed=N dropped=N".
 function M.exit_worker()
   if not M.tracker then return end
+  M.buffer:close()
+  local b = M.buffer:counters()
+  ngx.log(ngx.NOTICE, "snowplow: worker exit: buffer stored=", b.stored, " handed_over=", b.handed_over,
+    " refused=", b.refused, " dropped=", b.dropped)
   for _, e in ipairs(M.tracker:get_emitters()) do
     e:close(M.exit_timeout_ms)
     local c = e:counters()
