@@ -150,6 +150,24 @@ describe("snowplow.event_buffer", function()
     assert.are.equal(2, #collector:good()) -- "ok" and the callback's "first"
   end)
 
+  it("goes on when a report raises: the other events are handed over and reported", function()
+    local seen = {}
+    local buf = event_buffer.new(tracker, {
+      report = function(message, events)
+        seen[#seen + 1] = events[1].se_ac
+        error("report failed")
+      end,
+    })
+    buf:track_struct_event("sh\0op", "one")
+    buf:track_struct_event("shop", "ok")
+    buf:track_struct_event("sh\0op", "two")
+    assert.are.equal(1, buf:handover())
+    assert.are.same({ "one", "two" }, seen)
+    assert.are.same({ stored = 3, handed_over = 1, refused = 2, dropped = 0, held = 0 }, buf:counters())
+    buf:track_struct_event("shop", "after")
+    assert.are.equal(1, buf:handover()) -- (not stuck in the first handover)
+  end)
+
   it("by default reports to each emitter's on_failure(0, events)", function()
     local failed = {}
     local e2 = snowplow.new_emitter("http://" .. collector:endpoint(), {

@@ -116,6 +116,13 @@ function M.new(tracker, options)
   }, Buffer)
 end
 
+-- Report through self.report; an error there is written to stderr and does
+-- not stop a handover (nor leave the buffer stuck in it).
+local function report(self, message, event)
+  local ok, err = pcall(self.report, message, { event })
+  if not ok then io.stderr:write("snowplow: event buffer report failed: ", tostring(err), "\n") end
+end
+
 -- Store one event (its time among the arguments); hand the buffer over when
 -- it is full.
 local function store(self, method, a, b, c, d, e, f, g)
@@ -131,7 +138,7 @@ local function store(self, method, a, b, c, d, e, f, g)
       -- (a callback's event during a handover, or after close): nowhere to go
       self.held = n
       self.c_dropped = self.c_dropped + 1
-      self.report(self.closed and "event buffer closed" or "event buffer full", { as_payload(slots, i) })
+      report(self, self.closed and "event buffer closed" or "event buffer full", as_payload(slots, i))
       return false
     end
     self:handover()
@@ -193,7 +200,7 @@ function Buffer:handover()
   if refused then
     self.c_refused = self.c_refused + #refused
     for _, r in ipairs(refused) do
-      self.report(tostring(r[2]), { as_payload(slots, r[1] * STRIDE) })
+      report(self, tostring(r[2]), as_payload(slots, r[1] * STRIDE))
     end
   end
   for i = 1, n * STRIDE do slots[i] = nil end -- (no references kept)
