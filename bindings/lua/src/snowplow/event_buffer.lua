@@ -18,7 +18,8 @@
 --   when given (nginx: ngx.now()), else the time of the handover.
 -- * Bounded: the buffer hands itself over when it holds `capacity` events; a
 --   store call made during a handover (from a callback) that finds the buffer
---   full drops the event and reports it. Nothing waits.
+--   full, or made after close(), drops the event, reports it and returns
+--   false. Nothing waits.
 -- * Every event is accounted for: counters() gives stored, handed_over,
 --   refused and dropped, and stored == handed_over + refused + dropped +
 --   held. Handed-over events are the tracker's (its emitters count them as
