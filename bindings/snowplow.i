@@ -84,6 +84,9 @@
 %ignore snowplow_emitter_options_set_on_failure;
 %ignore snowplow_sdjson_new_cjson;
 %ignore snowplow_string_free;
+/* Pointer arguments for optional numbers; the Lua binding calls it from C
+ * (lua_track_buffer.c), the languages track structured events with event objects. */
+%ignore snowplow_tracker_track_structured;
 %ignore cJSON;
 /* The enum type itself needs no wrapper name (Lua has an `error` function). */
 %rename("%s") snowplow_error;

@@ -17,6 +17,7 @@
 #include "snowplow.h"
 #include "every_event_type.h"
 #include "sp_test_collector.h"
+#include "sp_test_util.h"
 
 #define MAX_EVENTS 32
 
@@ -118,20 +119,7 @@ static void end_run(run *r)
 /* The decoded event whose eid is `eid`; exactly one must have arrived. */
 static cJSON *event_by_eid(const run *r, const char *eid)
 {
-    cJSON *found = NULL, *record;
-    cJSON_ArrayForEach(record, r->good)
-    {
-        cJSON *event = cJSON_GetObjectItem(record, "event");
-        cJSON *id = cJSON_GetObjectItem(event, "eid");
-        if (cJSON_IsString(id) && strcmp(id->valuestring, eid) == 0) {
-            if (found != NULL)
-                fail_msg("event %s arrived twice", eid);
-            found = event;
-        }
-    }
-    if (found == NULL)
-        fail_msg("event %s did not arrive", eid);
-    return found;
+    return sp_test_event_by_eid(r->good, eid);
 }
 
 static const char *text(const cJSON *event, const char *key)

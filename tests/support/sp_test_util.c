@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,24 @@ void sp_test_assert_error(int rc, int code, const char *part1, const char *part2
     const char *msg = snowplow_error_last();
     if (!strstr(msg, part1) || (part2 && !strstr(msg, part2)))
         fail_msg("message '%s' lacks '%s' / '%s'", msg, part1, part2 ? part2 : "");
+}
+
+cJSON *sp_test_event_by_eid(const cJSON *good, const char *eid)
+{
+    cJSON *found = NULL, *record;
+    cJSON_ArrayForEach(record, good)
+    {
+        cJSON *event = cJSON_GetObjectItem(record, "event");
+        cJSON *id = cJSON_GetObjectItem(event, "eid");
+        if (cJSON_IsString(id) && strcmp(id->valuestring, eid) == 0) {
+            if (found != NULL)
+                fail_msg("event %s arrived twice", eid);
+            found = event;
+        }
+    }
+    if (found == NULL)
+        fail_msg("event %s did not arrive", eid);
+    return found;
 }
 
 int sp_test_options_setup(void **state)

@@ -12,6 +12,11 @@
 void sp_test_assert_error(int rc, int code, const char *part1, const char *part2);
 
 /* cmocka group/test fixture: *state = a new snowplow_emitter_options, freed after. */
+/* The decoded event ("event") of the collector's /micro/good record whose eid is
+ * `eid`; fails the test unless exactly one arrived. Owned by `good`. */
+struct cJSON;
+struct cJSON *sp_test_event_by_eid(const struct cJSON *good, const char *eid);
+
 int sp_test_options_setup(void **state);
 int sp_test_options_teardown(void **state);
 

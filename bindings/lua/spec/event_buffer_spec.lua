@@ -118,6 +118,32 @@ describe("snowplow.event_buffer", function()
     assert.are.same({}, collector:bad())
   end)
 
+  it("refuses structured events with the tracker method's messages, and sends the same values", function()
+    local buf = new_buffer(20)
+    local bad = { { "", "empty category" }, { "shop", "" }, { "sh\255op", "utf8" }, { "shop", "a", "\195" } }
+    for _, c in ipairs(bad) do buf:track_struct_event(c[1], c[2], c[3]) end
+    local values = { 0, -0.5, 1e21, 2 ^ 53, -123456789.125, 19.99 }
+    if math.type then values[#values + 1] = math.maxinteger; values[#values + 1] = math.tointeger(2 ^ 53) + 1 end
+    for _, v in ipairs(values) do
+      buf:track_struct_event("shop", "value", nil, nil, v)
+      assert.is_string(direct:track_struct_event("shop", "value", nil, nil, v))
+    end
+    assert.are.equal(#values, buf:handover())
+    assert.are.equal(#bad, #reports)
+    for i, c in ipairs(bad) do
+      local ok, err = pcall(direct.track_struct_event, direct, c[1], c[2], c[3])
+      assert.is_false(ok)
+      assert.are.equal(err, reports[i].message, "refusal " .. i)
+    end
+    assert.is_true(emitter:flush(60000))
+    assert.are.same({}, collector:bad())
+    local by = { buffer = {}, direct = {} }
+    for _, r in ipairs(collector:good()) do by[r.raw.tna][#by[r.raw.tna] + 1] = r.raw.se_va end
+    assert.are.same(by.direct, by.buffer)
+    assert.are.equal(#values, #by.buffer)
+    if math.type then assert.are.equal("9007199254740993", by.buffer[#values]) end
+  end)
+
   it("drops and reports an event stored during a handover into a full buffer, or after close", function()
     local buf
     buf = event_buffer.new(tracker, {

@@ -146,6 +146,37 @@ SNOWPLOW_API int snowplow_tracker_track(char *eid_out, snowplow_tracker *tracker
                                         const snowplow_event *event);
 
 /**
+ * Track a structured event (`e=se`) from its values, without an event object:
+ * the same checks, payload and errors as snowplow_event_structured_new(),
+ * snowplow_event_set_double(ev, "value", *value) (when `value` is not NULL),
+ * snowplow_event_set_device_timestamp(ev, *device_timestamp) (when that is not
+ * NULL) and snowplow_tracker_track(), but nothing is allocated or copied for the
+ * event itself: for servers that track many events (docs/performance.md).
+ *
+ * @param eid_out  NULL, or a buffer of SNOWPLOW_EID_SIZE bytes for the event id.
+ * @param tracker  the tracker.
+ * @param category required, not empty, UTF-8.
+ * @param action   required, not empty, UTF-8.
+ * @param label    NULL or UTF-8 ("" is left out, as NULL).
+ * @param property NULL or UTF-8 ("" is left out, as NULL).
+ * @param value    NULL (no `se_va`), or a finite number.
+ * @param device_timestamp NULL (the time of the call), or `dtm` in ms (0 to
+ *                 year 9999).
+ *
+ * The strings are only read during the call and stay the caller's. All or
+ * nothing, threads and blocking as snowplow_tracker_track(). Errors (messages
+ * start with "snowplow_tracker_track_structured"): SNOWPLOW_EINVAL (NULL tracker,
+ * category or action, an empty category or action), SNOWPLOW_EUTF8,
+ * SNOWPLOW_ERANGE (value not finite, timestamp out of range), and
+ * snowplow_tracker_track()'s.
+ */
+SNOWPLOW_API int snowplow_tracker_track_structured(char *eid_out, snowplow_tracker *tracker,
+                                                   const char *category, const char *action,
+                                                   const char *label, const char *property,
+                                                   const double *value,
+                                                   const int64_t *device_timestamp);
+
+/**
  * Flush every emitter of the tracker; see snowplow_emitter_flush(): returns once
  * every event tracked before the call has had one delivery attempt that ended
  * (sent, or failed and reported); events waiting for a retry do not hold it, so

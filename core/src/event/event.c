@@ -140,27 +140,45 @@ static int check_string(const char *fn, const sp_field_def *def, const char *val
     return SNOWPLOW_OK;
 }
 
-int sp_event_set_string(snowplow_event *ev, const char *fn, const char *field, const char *value)
+/* The checks of a string value for field `i`; *value becomes NULL when the
+ * field is to be unset ("" of an envelope key). */
+static int check_string_value(const snowplow_event *ev, const char *fn, size_t i,
+                              const char **value)
 {
-    size_t i = 0;
-    int rc = lookup(ev, fn, field, &i);
-    if (rc != SNOWPLOW_OK)
-        return rc;
     const sp_field_def *def = &ev->kind->fields[i];
     if (def->kind != SP_FIELD_STRING)
         return wrong_kind(ev, fn, def);
     /* Envelope keys leave "" out, as NULL; schema strings keep it unless refused. */
-    if (value != NULL && value[0] == '\0' && (def->flags & SP_NONEMPTY)) {
+    if (*value != NULL && (*value)[0] == '\0' && (def->flags & SP_NONEMPTY)) {
         if (def->flags & SP_REQUIRED)
             return sp_error_set(SNOWPLOW_EINVAL, "%s: %s: must not be empty", fn, def->name);
-        value = NULL;
+        *value = NULL;
     }
+    return *value == NULL ? SNOWPLOW_OK : check_string(fn, def, *value);
+}
+
+int sp_event_borrow_string(snowplow_event *ev, const char *fn, size_t index, const char *value)
+{
+    int rc = check_string_value(ev, fn, index, &value);
+    if (rc == SNOWPLOW_OK && value != NULL) {
+        ev->values[index].set = 1;
+        ev->values[index].text = (char *)value; /* never freed: see the header */
+    }
+    return rc;
+}
+
+int sp_event_set_string(snowplow_event *ev, const char *fn, const char *field, const char *value)
+{
+    size_t i = 0;
+    int rc = lookup(ev, fn, field, &i);
+    if (rc == SNOWPLOW_OK)
+        rc = check_string_value(ev, fn, i, &value);
+    if (rc != SNOWPLOW_OK)
+        return rc;
     if (value == NULL) {
         clear_value(&ev->values[i]);
         return SNOWPLOW_OK;
     }
-    if ((rc = check_string(fn, def, value)) != SNOWPLOW_OK)
-        return rc;
     char *copy = strdup(value);
     if (copy == NULL)
         return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
@@ -459,11 +477,15 @@ int snowplow_event_set_true_timestamp(snowplow_event *event, int64_t ms)
                          event ? &event->true_timestamp : NULL);
 }
 
+int sp_event_set_device_timestamp(snowplow_event *event, const char *fn, int64_t ms)
+{
+    return set_timestamp(event, fn, ms, event ? &event->has_device_timestamp : NULL,
+                         event ? &event->device_timestamp : NULL);
+}
+
 int snowplow_event_set_device_timestamp(snowplow_event *event, int64_t ms)
 {
-    return set_timestamp(event, "snowplow_event_set_device_timestamp", ms,
-                         event ? &event->has_device_timestamp : NULL,
-                         event ? &event->device_timestamp : NULL);
+    return sp_event_set_device_timestamp(event, "snowplow_event_set_device_timestamp", ms);
 }
 
 int snowplow_event_set_subject(snowplow_event *event, snowplow_subject *subject)

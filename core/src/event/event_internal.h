@@ -89,6 +89,15 @@ int sp_event_set_string(snowplow_event *ev, const char *fn, const char *field,
                         const char *value);
 int sp_event_set_number(snowplow_event *ev, const char *fn, const char *field, int is_int,
                         int64_t i_value, double d_value);
+/* snowplow_event_set_device_timestamp() with messages that start with `fn`. */
+int sp_event_set_device_timestamp(snowplow_event *ev, const char *fn, int64_t ms);
+/*
+ * Set string field `index` of the event's kind to `value` with
+ * sp_event_set_string()'s checks, but without a copy: the event borrows the
+ * text. Only for an event on the caller's stack that lives shorter than the
+ * text and is never given to snowplow_event_free() (snowplow_tracker_track_structured).
+ */
+int sp_event_borrow_string(snowplow_event *ev, const char *fn, size_t index, const char *value);
 int sp_event_add_string(snowplow_event *ev, const char *fn, const char *field,
                         const char *value);
 

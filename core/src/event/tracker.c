@@ -364,7 +364,12 @@ static int deliver(snowplow_tracker *t, const char *fn, sp_payload **payloads, s
 int snowplow_tracker_track(char *eid_out, snowplow_tracker *tracker,
                            const snowplow_event *event)
 {
-    static const char fn[] = "snowplow_tracker_track";
+    return sp_tracker_track(eid_out, tracker, event, "snowplow_tracker_track");
+}
+
+int sp_tracker_track(char *eid_out, snowplow_tracker *tracker, const snowplow_event *event,
+                     const char *fn)
+{
     if (tracker == NULL)
         return sp_error_set(SNOWPLOW_EINVAL, "%s: tracker: must not be NULL", fn);
     sp_payload_set set;

@@ -39,4 +39,8 @@ int sp_tracker_options_payloads(sp_payload **payloads, size_t n,
                                 const snowplow_tracker_options *options,
                                 const snowplow_event *ev, char *eid);
 
+/* snowplow_tracker_track() with messages that start with `fn`. */
+int sp_tracker_track(char *eid_out, snowplow_tracker *tracker, const snowplow_event *event,
+                     const char *fn);
+
 #endif
