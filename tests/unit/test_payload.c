@@ -352,10 +352,47 @@ static void test_plain_values_and_escaping_mix(void **state)
     sp_payload_release(&p);
 }
 
+/* A field whose escapes outgrow the one reservation for plain text, then plain
+ * fields: each written whole, nothing lost; as the strbuf's own escaping writes it. */
+static void test_json_after_escapes_outgrow_the_reservation(void **state)
+{
+    (void)state;
+    char controls[200];
+    memset(controls, '\x01', sizeof controls - 1); /* each becomes \u0001: 6 bytes */
+    controls[sizeof controls - 1] = '\0';
+    sp_payload p;
+    sp_payload_init(&p);
+    assert_int_equal(sp_payload_add(&p, "e", "se"), 0);
+    assert_int_equal(sp_payload_add(&p, "se_ca", controls), 0);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(sp_payload_add(&p, "k", "plain value"), 0);
+    assert_int_equal(sp_payload_add(&p, "q\"", "\\"), 0);
+    assert_int_equal(sp_payload_add(&p, "end", "x"), 0);
+    sp_strbuf want = SP_STRBUF_INIT, got = SP_STRBUF_INIT;
+    for (size_t i = 0; i < sp_payload_count(&p); i++) {
+        const char *k = sp_payload_key(&p, i), *v = sp_payload_value(&p, i);
+        assert_int_equal(sp_strbuf_append(&want, i ? "," : "{", 1), 0);
+        assert_int_equal(sp_strbuf_append_json_string(&want, k, strlen(k)), 0);
+        assert_int_equal(sp_strbuf_append(&want, ":", 1), 0);
+        assert_int_equal(sp_strbuf_append_json_string(&want, v, strlen(v)), 0);
+    }
+    assert_int_equal(sp_strbuf_append(&want, "}", 1), 0);
+    assert_int_equal(sp_payload_to_json(&p, &got), 0);
+    assert_string_equal(got.data, want.data);
+    assert_int_equal(got.len, want.len);
+    sp_strbuf_reset(&got);
+    sp_payload_release(&p);
+    assert_int_equal(sp_payload_to_json(&p, &got), 0);
+    assert_string_equal(got.data, "{}");
+    sp_strbuf_free(&want);
+    sp_strbuf_free(&got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_get_and_order),
+        cmocka_unit_test(test_json_after_escapes_outgrow_the_reservation),
         cmocka_unit_test(test_empty_values_are_skipped_zero_is_kept),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_json_encoding),

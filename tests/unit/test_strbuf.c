@@ -262,6 +262,29 @@ static void test_json_string_every_byte_every_offset(void **state)
     }
 }
 
+/* sp_json_needs_escape (word loads, overlapping at the end) against a byte loop:
+ * every length up to 24, every byte at every offset, the text at the very end
+ * of its allocation (so that a read past it shows under ASan and valgrind). */
+static void test_needs_escape_every_byte_every_length(void **state)
+{
+    (void)state;
+    assert_false(sp_json_needs_escape("", 0));
+    for (size_t len = 1; len <= 24; len++) {
+        char *text = malloc(len);
+        assert_non_null(text);
+        for (size_t at = 0; at < len; at++) {
+            for (int c = 1; c < 256; c++) {
+                memset(text, 'a', len);
+                text[at] = (char)c;
+                int expected = c < 0x20 || c == '"' || c == '\\';
+                if (sp_json_needs_escape(text, len) != expected)
+                    fail_msg("length %zu, byte 0x%02x at %zu: expected %d", len, c, at, expected);
+            }
+        }
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_json_string_escapes),
         cmocka_unit_test(test_json_string_every_control),
         cmocka_unit_test(test_json_string_every_byte_every_offset),
+        cmocka_unit_test(test_needs_escape_every_byte_every_length),
         cmocka_unit_test(test_json_string_appends),
         cmocka_unit_test(test_urlencoded),
         cmocka_unit_test(test_urlencoded_every_byte),

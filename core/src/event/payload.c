@@ -292,19 +292,51 @@ static int put_char(sp_strbuf *b, char c)
     return 0;
 }
 
+/* `,"key":"value"` (`{` first) in one go: neither needs escaping. */
+static int put_plain_member(sp_strbuf *b, char sep, const sp_payload_field *f)
+{
+    size_t need = f->key_len + f->value_len + 6;
+    if (b->cap - b->len < need + 1 && sp_strbuf_reserve(b, need) != 0)
+        return SNOWPLOW_ENOMEM; /* only after an escaped field outgrew the reservation */
+    char *w = b->data + b->len;
+    *w++ = sep;
+    *w++ = '"';
+    memcpy(w, f->key, f->key_len);
+    w += f->key_len;
+    memcpy(w, "\":\"", 3);
+    w += 3;
+    memcpy(w, f->value, f->value_len);
+    w += f->value_len;
+    *w++ = '"';
+    *w = '\0';
+    b->len = (size_t)(w - b->data);
+    return 0;
+}
+
 int sp_payload_to_json(const sp_payload *p, sp_strbuf *out)
 {
     if (!p || !out)
         return SNOWPLOW_EINVAL;
-    if (sp_strbuf_reserve(out, plain_size(p, 6)) != 0 || put_char(out, '{') != 0)
+    if (sp_strbuf_reserve(out, plain_size(p, 6)) != 0)
         return SNOWPLOW_ENOMEM;
-    for (size_t i = 0; i < p->count; i++) {
+    char sep = '{';
+    for (size_t i = 0; i < p->count; i++, sep = ',') {
         const sp_payload_field *f = &p->fields[i];
-        if ((i && put_char(out, ',') != 0) ||
-            put_json_string(out, f->key, f->key_len, 0) != 0 || put_char(out, ':') != 0 ||
-            put_json_string(out, f->value, f->value_len, f->plain) != 0)
-            return SNOWPLOW_ENOMEM;
+        int rc;
+        if (!sp_json_needs_escape(f->key, f->key_len) &&
+            (f->plain || !sp_json_needs_escape(f->value, f->value_len)))
+            rc = put_plain_member(out, sep, f);
+        else
+            rc = put_char(out, sep) || put_json_string(out, f->key, f->key_len, 0) ||
+                         put_char(out, ':') ||
+                         put_json_string(out, f->value, f->value_len, f->plain)
+                     ? SNOWPLOW_ENOMEM
+                     : 0;
+        if (rc != 0)
+            return rc;
     }
+    if (p->count == 0 && put_char(out, '{') != 0)
+        return SNOWPLOW_ENOMEM;
     return put_char(out, '}');
 }
 
