@@ -15,7 +15,9 @@ must be sent: none dropped). docs/performance.md shows the results.
 
 Environment: SNOWPLOW_BENCH_REPEATS (runs per case, default 5),
 SNOWPLOW_BENCH_SECONDS (per run, default 5), SNOWPLOW_BENCH_CONNECTIONS
-(default 32), WRK (default wrk).
+(default 32), WRK (default wrk), SNOWPLOW_BENCH_TRACKER_OPTIONS (Lua table
+fields for the worker's tracker, default "buffer_size = 100,
+buffer_capacity = 2000000,").
 """
 
 import os
@@ -72,10 +74,12 @@ def main():
     seconds = int(os.environ.get("SNOWPLOW_BENCH_SECONDS", "5"))
     connections = int(os.environ.get("SNOWPLOW_BENCH_CONNECTIONS", "32"))
 
+    tracker_options = os.environ.get("SNOWPLOW_BENCH_TRACKER_OPTIONS",
+                                     "buffer_size = 100, buffer_capacity = 2000000,")
     load_at_start = os.getloadavg()[0]
     port = nginx_harness.free_port()
     nginx = nginx_harness.Nginx(nginx_harness.config("@PREFIX@", port, collector,
-                                                     tracker_options="buffer_size = 100, buffer_capacity = 2000000,"), port)
+                                                     tracker_options=tracker_options), port)
     cases = ("plain", "lua", "log", "fast")
     runs = {case: [] for case in cases}
     try:
@@ -95,10 +99,11 @@ def main():
     cpu = {case: statistics.median(r[1] for r in runs[case]) for case in runs}
     loop = {case: statistics.median(r[2] for r in runs[case]) for case in runs}
     # Runs side by side (plain then log) share the machine's load of the moment.
-    pair_ratio = {case: statistics.median(r[0] / pl[0] for pl, r in zip(runs["plain"], runs[case]))
-                  for case in ("log", "fast")}
+    pair_ratio = {(case, base): statistics.median(r[0] / b[0] for b, r in zip(runs[base], runs[case]))
+                  for case in ("log", "fast") for base in ("plain", "lua")}
     print("nginx 2 workers, wrk -t2 -c%d, %d x %d s per case, load average %.1f at the start, %.1f at the end"
           % (connections, repeats, seconds, load_at_start, os.getloadavg()[0]))
+    print("  tracker options: %s" % tracker_options)
     for case, label in (("plain", "/plain (return 204)            "),
                         ("lua", "/lua   (+ log_by_lua, no track)"),
                         ("log", "/log   (+ tracker:track_struct)"),
@@ -106,7 +111,9 @@ def main():
         print("  %s median %8.0f req/s, CPU/request %5.2f us (event loops %5.2f us)   runs %s" %
               (label, rps[case], cpu[case], loop[case], " ".join("%.0f" % r[0] for r in runs[case])))
     for case in ("log", "fast"):
-        print("  requests/s of /%s: %.1f %% of /plain's (median of side-by-side pairs)" % (case, 100 * pair_ratio[case]))
+        for base in ("plain", "lua"):
+            print("  requests/s of /%s: %.1f %% of /%s's (median of side-by-side pairs)"
+                  % (case, 100 * pair_ratio[case, base], base))
         for base in ("plain", "lua"):
             print("    workers' CPU per request, /%s against /%s: +%.2f us (+%.1f %%), in the event loops +%.2f us" %
                   (case, base, cpu[case] - cpu[base], 100 * (cpu[case] - cpu[base]) / cpu[base],

@@ -61,12 +61,10 @@ static int sp_lua_contexts_plain(lua_State *L, int idx, int sdjson_mt_idx)
 /* Track ev (then free it) and push the event id; nil when an emitter's queue
  * was full (reported to on_failure and counted: not the caller's error);
  * raises the library's message on other errors. */
-static int sp_lua_track_event(lua_State *L, snowplow_tracker *tracker, snowplow_event *ev)
+/* What a track method returns for the library's `rc`: the event id, nil when an
+ * emitter's queue was full; other errors raise. */
+static int sp_lua_track_answer(lua_State *L, int rc, const char *eid)
 {
-    char eid[SNOWPLOW_EID_SIZE];
-    eid[0] = '\0';
-    int rc = snowplow_tracker_track(eid, tracker, ev);
-    snowplow_event_free(ev);
     if (rc == SNOWPLOW_EFULL) {
         lua_pushnil(L);
         return 1;
@@ -77,6 +75,15 @@ static int sp_lua_track_event(lua_State *L, snowplow_tracker *tracker, snowplow_
     }
     lua_pushstring(L, eid);
     return 1;
+}
+
+static int sp_lua_track_event(lua_State *L, snowplow_tracker *tracker, snowplow_event *ev)
+{
+    char eid[SNOWPLOW_EID_SIZE];
+    eid[0] = '\0';
+    int rc = snowplow_tracker_track(eid, tracker, ev);
+    snowplow_event_free(ev);
+    return sp_lua_track_answer(L, rc, eid);
 }
 
 /* Raise the message on top of the stack after freeing what is held. */

@@ -15,60 +15,12 @@
 
 #define SP_LUA_BUFFER_STRIDE 8
 
-/* The old way for one structured event: an event object, then
- * snowplow_tracker_track(); its messages are the ones the Lua API has always
- * given. */
-static int sp_lua_buffer_struct_object(lua_State *L, snowplow_tracker *tracker, int base)
-{
-    snowplow_event *ev = NULL;
-    int rc = sp_lua_se_build(L, base, base + 6, &ev);
-    if (rc == 0) {
-        rc = snowplow_tracker_track(NULL, tracker, ev);
-        snowplow_event_free(ev);
-    }
-    return rc;
-}
-
-/* The value of a structured event as a double that prints as the event object
- * would print it: 0 (*out set), or -1 for an integer beyond 2^53 (Lua 5.3+),
- * whose digits only the old way keeps. */
-static int sp_lua_buffer_value(lua_State *L, int idx, double *out)
-{
-#if LUA_VERSION_NUM >= 503
-    if (lua_isinteger(L, idx)) {
-        lua_Integer i = lua_tointeger(L, idx);
-        if (i > ((lua_Integer)1 << 53) || i < -((lua_Integer)1 << 53))
-            return -1;
-        *out = (double)i;
-        return 0;
-    }
-#endif
-    *out = (double)lua_tonumber(L, idx);
-    return 0;
-}
-
-/* One structured event whose 7 arguments are at base .. base+6, tracked with
- * snowplow_tracker_track_structured() (no event object: docs/performance.md);
- * an error there is tracked (and so worded) the old way. Returns 0 (or
+/* One structured event whose 7 arguments are at base .. base+6. Returns 0 (or
  * SNOWPLOW_EFULL: dropped and reported by the library), else pushes the
  * message and returns -1. */
 static int sp_lua_buffer_struct(lua_State *L, snowplow_tracker *tracker, int base)
 {
-    double value = 0;
-    int64_t dtm = 0;
-    int has_value = !lua_isnil(L, base + 4), has_dtm = !lua_isnil(L, base + 6);
-    int rc = -1;
-    if (!has_value || sp_lua_buffer_value(L, base + 4, &value) == 0) {
-        if (has_dtm)
-            dtm = (int64_t)floor((double)lua_tonumber(L, base + 6) + 0.5);
-        rc = snowplow_tracker_track_structured(NULL, tracker, lua_tostring(L, base),
-                                               lua_tostring(L, base + 1),
-                                               lua_tostring(L, base + 2),
-                                               lua_tostring(L, base + 3),
-                                               has_value ? &value : NULL, has_dtm ? &dtm : NULL);
-    }
-    if (rc < 0 && rc != SNOWPLOW_EFULL)
-        rc = sp_lua_buffer_struct_object(L, tracker, base);
+    int rc = sp_lua_se_track(L, tracker, base, base + 6, NULL);
     if (rc >= 0 || rc == SNOWPLOW_EFULL)
         return 0;
     lua_pushstring(L, sp_swig_error_message(rc));

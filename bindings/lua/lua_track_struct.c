@@ -68,6 +68,65 @@ static int sp_lua_se_build(lua_State *L, int cat, int tstamp_idx, snowplow_event
     return rc;
 }
 
+/* The event object's way for the structured event at cat .. cat+4 and
+ * tstamp_idx: its messages are the ones the Lua API has always given. */
+static int sp_lua_se_track_object(lua_State *L, snowplow_tracker *tracker, int cat,
+                                  int tstamp_idx, char *eid)
+{
+    snowplow_event *ev = NULL;
+    int rc = sp_lua_se_build(L, cat, tstamp_idx, &ev);
+    if (rc == 0) {
+        rc = snowplow_tracker_track(eid, tracker, ev);
+        snowplow_event_free(ev);
+    }
+    return rc;
+}
+
+/* The value of a structured event as a double that prints as the event object
+ * would print it: 0 (*out set), or -1 for an integer beyond 2^53 (Lua 5.3+),
+ * whose digits only the old way keeps. */
+static int sp_lua_se_value(lua_State *L, int idx, double *out)
+{
+#if LUA_VERSION_NUM >= 503
+    if (lua_isinteger(L, idx)) {
+        lua_Integer i = lua_tointeger(L, idx);
+        if (i > ((lua_Integer)1 << 53) || i < -((lua_Integer)1 << 53))
+            return -1;
+        *out = (double)i;
+        return 0;
+    }
+#endif
+    *out = (double)lua_tonumber(L, idx);
+    return 0;
+}
+
+/*
+ * Track the structured event at cat .. cat+4 (category .. value) and tstamp_idx,
+ * whose types were checked, with snowplow_tracker_track_structured(): no event
+ * object, nothing copied (docs/performance.md). An error there is tracked (and
+ * so worded) the event object's way. Returns 0 or the library's error code;
+ * eid (NULL or SNOWPLOW_EID_SIZE bytes) receives the event id.
+ */
+static int sp_lua_se_track(lua_State *L, snowplow_tracker *tracker, int cat, int tstamp_idx,
+                           char *eid)
+{
+    double value = 0;
+    int64_t dtm = 0;
+    int has_value = !lua_isnil(L, cat + 4), has_dtm = !lua_isnil(L, tstamp_idx);
+    int rc = -1;
+    if (!has_value || sp_lua_se_value(L, cat + 4, &value) == 0) {
+        if (has_dtm)
+            dtm = (int64_t)floor((double)lua_tonumber(L, tstamp_idx) + 0.5);
+        rc = snowplow_tracker_track_structured(eid, tracker, lua_tostring(L, cat),
+                                               lua_tostring(L, cat + 1), lua_tostring(L, cat + 2),
+                                               lua_tostring(L, cat + 3), has_value ? &value : NULL,
+                                               has_dtm ? &dtm : NULL);
+    }
+    if (rc < 0 && rc != SNOWPLOW_EFULL)
+        rc = sp_lua_se_track_object(L, tracker, cat, tstamp_idx, eid);
+    return rc;
+}
+
 /* What the fast way cannot do alike: the Lua way's (contexts; a timestamp
  * that is not a number below 9e15, for NaN, infinities and what int64
  * milliseconds cannot hold; a string with a NUL byte). For the values at cat
@@ -103,11 +162,7 @@ static int sp_lua_track_struct(lua_State *L)
     sp_lua_se_check(L, 4, LUA_TSTRING, "label", 1);
     sp_lua_se_check(L, 5, LUA_TSTRING, "property", 1);
 
-    snowplow_event *ev = NULL;
-    int rc = sp_lua_se_build(L, 2, 8, &ev);
-    if (rc < 0) {
-        lua_pushstring(L, sp_swig_error_message(rc));
-        return lua_error(L);
-    }
-    return sp_lua_track_event(L, tracker, ev);
+    char eid[SNOWPLOW_EID_SIZE];
+    eid[0] = '\0';
+    return sp_lua_track_answer(L, sp_lua_se_track(L, tracker, 2, 8, eid), eid);
 }

@@ -38,7 +38,12 @@ describe("track_struct_event in C", function()
     { "ü ✓", "😀", "label ü", "prop", 1e15 },
     { "shop", "add", "l", nil, 3, nil, 1700000000123 },
     { "shop", "add", "l", nil, 3, nil, 1700000000123.4 },
+    { "shop", "add", "big", nil, 2 ^ 53 },
   }
+  if math.type then -- integers beyond 2^53 keep their digits (the event object's way)
+    calls[#calls + 1] = { "shop", "add", "int", nil, math.maxinteger }
+    calls[#calls + 1] = { "shop", "add", "int", nil, math.tointeger(-2 ^ 53) - 1 }
+  end
 
   it("is taken for the calls without contexts, and sends what the Lua way sends", function()
     for i, args in ipairs(calls) do
@@ -90,6 +95,9 @@ describe("track_struct_event in C", function()
       { "shop", "add", nil, {} },
       { "", "add" },
       { "shop", "add", nil, nil, 0 / 0 },
+      { "sh\255op", "add" },
+      { "shop", "" },
+      { "shop", "add", "\195" },
     }
     for i, args in ipairs(bad) do
       local ok1, e1 = pcall(fast.track_struct_event, fast, args[1], args[2], args[3], args[4], args[5])
