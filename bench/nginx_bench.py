@@ -16,8 +16,8 @@ must be sent: none dropped). docs/performance.md shows the results.
 Environment: SNOWPLOW_BENCH_REPEATS (runs per case, default 5),
 SNOWPLOW_BENCH_SECONDS (per run, default 5), SNOWPLOW_BENCH_CONNECTIONS
 (default 32), WRK (default wrk), SNOWPLOW_BENCH_TRACKER_OPTIONS (Lua table
-fields for the worker's tracker, default "buffer_size = 100,
-buffer_capacity = 2000000,").
+fields for the worker's tracker, default "buffer_capacity = 2000000,": the
+batches of snowplow.nginx's defaults).
 """
 
 import os
@@ -74,8 +74,7 @@ def main():
     seconds = int(os.environ.get("SNOWPLOW_BENCH_SECONDS", "5"))
     connections = int(os.environ.get("SNOWPLOW_BENCH_CONNECTIONS", "32"))
 
-    tracker_options = os.environ.get("SNOWPLOW_BENCH_TRACKER_OPTIONS",
-                                     "buffer_size = 100, buffer_capacity = 2000000,")
+    tracker_options = os.environ.get("SNOWPLOW_BENCH_TRACKER_OPTIONS", "buffer_capacity = 2000000,")
     load_at_start = os.getloadavg()[0]
     port = nginx_harness.free_port()
     nginx = nginx_harness.Nginx(nginx_harness.config("@PREFIX@", port, collector,

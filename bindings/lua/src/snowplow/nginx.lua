@@ -37,11 +37,14 @@ M.DISPATCH_INTERVAL = 0.1
 M.EXIT_TIMEOUT_MS = 3000
 M.BUFFER_EVENTS = 4096
 M.HANDOVER_INTERVAL = 0.05
---- Events per POST when init_worker() gets a URL and no buffer_size: the
--- library's default (10) costs the sending thread about 3 us per event in
--- nginx, 100 about 0.8 us (docs/performance.md, "Lua in nginx"); the
--- emitter's byte_limit (40000) still bounds each request.
-M.BATCH_SIZE = 100
+--- Events per POST, and bytes per POST, when init_worker() gets a URL and no
+-- buffer_size: the library's defaults (10 events, 40000 bytes, which stops a
+-- batch of struct events at about 90) cost the sending thread about 3 us per
+-- event in nginx, batches of 100 about 1.0 us, of 400 (160000 bytes) about
+-- 0.65 us (docs/performance.md, "Lua in nginx"). byte_limit also bounds a
+-- single event; collectors take far larger bodies.
+M.BATCH_SIZE = 400
+M.BYTE_LIMIT = 160000
 
 local function fail(msg)
   error("snowplow.nginx: " .. msg, 0)
@@ -80,6 +83,7 @@ function M.init_worker(target, options)
   end
   if type(target) == "string" and opts.buffer_size == nil and opts.batch_size == nil then
     opts.buffer_size = M.BATCH_SIZE
+    if opts.byte_limit == nil then opts.byte_limit = M.BYTE_LIMIT end
   end
   if type(target) == "string" and not (opts.on_success or opts.on_failure or opts.on_result) then
     opts.on_failure = log_failure
