@@ -38,11 +38,11 @@ M.EXIT_TIMEOUT_MS = 3000
 M.BUFFER_EVENTS = 4096
 M.HANDOVER_INTERVAL = 0.05
 --- Events per POST, and bytes per POST, when init_worker() gets a URL and no
--- buffer_size: the library's defaults (10 events, 40000 bytes, which stops a
--- batch of struct events at about 90) cost the sending thread about 3 us per
--- event in nginx, batches of 100 about 1.0 us, of 400 (160000 bytes) about
--- 0.65 us (docs/performance.md, "Lua in nginx"). byte_limit also bounds a
--- single event; collectors take far larger bodies.
+-- buffer_size: the library's default batch (10) costs the sending thread
+-- about 3 us per event in nginx, 100 about 1.0 us, 400 about 0.65 us
+-- (docs/performance.md, "Lua in nginx"). 400 struct events of about 220 bytes
+-- need more than the library's 40000-byte byte_limit, which also bounds a
+-- single event (docs/lua.md).
 M.BATCH_SIZE = 400
 M.BYTE_LIMIT = 160000
 
