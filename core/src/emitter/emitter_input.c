@@ -6,6 +6,7 @@
  * queued as it is, anything else has its members copied into a payload,
  * without building a JSON tree.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "emitter/emitter_internal.h"
@@ -145,24 +146,32 @@ static bool is_key(const sp_json_member *m, const char *key, size_t len)
     return m->key_len == len && memcmp(m->key, key, len) == 0;
 }
 
+/* Where a sendable text keeps its eid and, when it has one, its stm member
+ * (the Redis transport writes the time it pushed; the send time replaces it). */
+typedef struct sendable {
+    const char *eid;
+    const char *stm_from; /* the member `"stm":"..."`, NULL when absent */
+    const char *stm_to;
+} sendable;
+
 /*
- * The text is already what the emitter would send (a compact object of
- * non-empty strings without escapes, no stm, unique names, `e` and a valid
- * `eid`): *eid_at points at the eid inside the text. Anything else, or a
- * text that merely might be, takes the payload path, which names the problem.
+ * The text is already what the emitter would send, but for an stm member (a
+ * compact object of non-empty strings without escapes, unique names, `e` and
+ * a valid `eid`): *out says where the eid and the stm are. Anything else, or
+ * a text that merely might be, takes the payload path, which names the problem.
  */
 static bool is_sendable_as_is(const char *json, size_t len, const sp_json_facts *facts,
-                              const char **eid_at)
+                              sendable *out)
 {
     if (facts->outside_space != 0)
         return false;
     sp_json_member ms[FAST_MEMBERS];
     size_t n = 0, pos = 0;
-    const sp_json_member *e = NULL, *eid = NULL;
+    const sp_json_member *e = NULL, *eid = NULL, *stm = NULL;
     while (n < FAST_MEMBERS && sp_json_next_member(json, len, &pos, &ms[n])) {
         const sp_json_member *m = &ms[n];
         if (m->kind != SP_JSON_STRING || m->key_escaped || m->value_escaped ||
-            m->value_len == 0 || m->key_len == 0 || is_key(m, "stm", 3))
+            m->value_len == 0 || m->key_len == 0)
             return false;
         for (size_t i = 0; i < n; i++)
             if (is_key(&ms[i], m->key, m->key_len))
@@ -171,6 +180,8 @@ static bool is_sendable_as_is(const char *json, size_t len, const sp_json_facts 
             e = m;
         else if (is_key(m, "eid", 3))
             eid = m;
+        else if (is_key(m, "stm", 3))
+            stm = m;
         n++;
     }
     if (n == FAST_MEMBERS || !e || !eid || eid->value_len != SNOWPLOW_EID_SIZE - 1)
@@ -178,8 +189,34 @@ static bool is_sendable_as_is(const char *json, size_t len, const sp_json_facts 
     char copy[SNOWPLOW_EID_SIZE];
     memcpy(copy, eid->value, SNOWPLOW_EID_SIZE - 1);
     copy[SNOWPLOW_EID_SIZE - 1] = '\0';
-    *eid_at = eid->value;
+    out->eid = eid->value;
+    /* Compact text: the member is exactly "stm":"value". */
+    out->stm_from = stm ? stm->key - 1 : NULL;
+    out->stm_to = stm ? stm->value + stm->value_len + 1 : NULL;
     return sp_uuid_valid(copy);
+}
+
+/* Queue the text as it is, or without its stm member and the comma beside it. */
+static int enqueue_as_is(snowplow_emitter *emitter, const char *json, size_t len,
+                         const sendable *at, const char *eid)
+{
+    if (!at->stm_from)
+        return sp_emitter_enqueue_post_text(emitter, FN, json, len, eid);
+    size_t from = (size_t)(at->stm_from - json), to = (size_t)(at->stm_to - json);
+    if (json[to] == ',')
+        to++; /* "stm":"..", at the start or in the middle */
+    else if (json[from - 1] == ',')
+        from--; /* ,"stm":".." at the end */
+    char small[2048];
+    char *text = len <= sizeof small ? small : malloc(len);
+    if (!text)
+        return sp_error_set(SNOWPLOW_ENOMEM, FN ": out of memory");
+    memcpy(text, json, from);
+    memcpy(text + from, json + to, len - to);
+    int rc = sp_emitter_enqueue_post_text(emitter, FN, text, len - (to - from), eid);
+    if (text != small)
+        free(text);
+    return rc;
 }
 
 /* The general path: the members into a payload, checked one by one. */
@@ -216,12 +253,12 @@ int snowplow_emitter_input_json(snowplow_emitter *emitter, const char *payload_j
         return rc;
 
     char eid[SNOWPLOW_EID_SIZE];
-    const char *eid_at = NULL;
+    sendable at;
     rc = 1;
-    if (is_sendable_as_is(payload_json, len, &facts, &eid_at)) {
-        memcpy(eid, eid_at, SNOWPLOW_EID_SIZE - 1);
+    if (is_sendable_as_is(payload_json, len, &facts, &at)) {
+        memcpy(eid, at.eid, SNOWPLOW_EID_SIZE - 1);
         eid[SNOWPLOW_EID_SIZE - 1] = '\0';
-        rc = sp_emitter_enqueue_post_text(emitter, FN, payload_json, len, eid);
+        rc = enqueue_as_is(emitter, payload_json, len, &at, eid);
     }
     if (rc == 1) /* not as is, or the emitter sends GET */
         rc = input_payload(emitter, payload_json, len, eid);
