@@ -76,7 +76,7 @@ push() {
 }
 
 # Application -> Redis -> N relays -> sink, all at once: until every event is
-# delivered (the list and the processing lists empty after the push ended).
+# delivered (the list empty and the relays' claimed lists gone after the push ended).
 e2e() {
     local n=$1 pids=() start end
     redis-cli -p "$port" del bench >/dev/null
@@ -89,7 +89,7 @@ e2e() {
     "$bench" --redis "redis://127.0.0.1:$port" --redis-key bench "${push_args[@]}" >/dev/null
     while :; do
         local left
-        left=$(redis-cli -p "$port" eval "local n = redis.call('LLEN', KEYS[1]) for i = 1, $n do n = n + redis.call('LLEN', KEYS[1] .. ':processing:bench' .. i) end return n" 1 bench)
+        left=$(redis-cli -p "$port" eval "local n = redis.call('LLEN', KEYS[1]) for i = 1, $n do n = n + #redis.call('KEYS', KEYS[1] .. ':processing:bench' .. i .. ':*') end return n" 1 bench)
         [[ "$left" == 0 ]] && break
         sleep 0.01
     done
