@@ -694,7 +694,8 @@ static int find_claims(relay *r, uint64_t **out, size_t *count)
         free(found);
         return rc;
     }
-    qsort(found, n, sizeof *found, by_number_descending);
+    if (n > 1)
+        qsort(found, n, sizeof *found, by_number_descending);
     *out = found;
     *count = n;
     return RELAY_REDIS_OK;
