@@ -10,7 +10,9 @@
 #   push:  snowplow-bench --redis pushes into the list, nothing drains it
 #          (the application's side alone);
 #   e2e:   snowplow-bench --redis pushes while 1 or 2 relays drain, from the
-#          first event tracked until the last one reached the sink.
+#          first event tracked until the last one reached the sink, and the CPU
+#          each part spent per event (medians): the application (its own
+#          process), redis-server (INFO cpu) and the relays (/proc).
 # push and e2e need a snowplow-bench with --redis (the Redis transport).
 # Environment:
 #   SNOWPLOW_BENCH_EVENTS   events per run (default 300000)
@@ -18,7 +20,7 @@
 #   SNOWPLOW_RELAY_ARGS     extra relay options (default: --batch 200 --byte-limit 1000000
 #                           --window 20000 --take 1000)
 #   SNOWPLOW_PUSH_ARGS      extra snowplow-bench options for the pushing application
-#                           (default: --batch 100, events per pipelined group of RPUSH)
+#                           (default: --batch 100, events per RPUSH)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -76,27 +78,55 @@ push() {
 }
 
 # Application -> Redis -> N relays -> sink, all at once: until every event is
-# delivered (the list and the processing lists empty after the push ended).
+# delivered (the list empty and the relays' claimed lists gone after the push ended).
+# CPU seconds Redis has used so far (INFO cpu).
+redis_cpu() {
+    redis-cli -p "$port" info cpu | tr -d '\r' |
+        awk -F: '/^used_cpu_(sys|user):/ {t += $2} END {print t}'
+}
+
+# CPU seconds a process has used so far (utime + stime).
+process_cpu() {
+    awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"
+}
+
 e2e() {
-    local n=$1 pids=() start end
+    local n=$1 pids=() start end redis0 relays=0
     redis-cli -p "$port" del bench >/dev/null
+    redis0=$(redis_cpu)
     start=$(now)
     for k in $(seq "$n"); do
         "$relay" --redis "redis://127.0.0.1:$port" --key bench --collector "$SNOWPLOW_BENCH_COLLECTOR" \
             --id "bench$k" --stats-interval 0 "${relay_args[@]}" 2>"$tmp/relay$k.log" &
         pids+=($!)
     done
-    "$bench" --redis "redis://127.0.0.1:$port" --redis-key bench "${push_args[@]}" >/dev/null
+    /usr/bin/time -f "%U %S" -o "$tmp/app.cpu" \
+        "$bench" --redis "redis://127.0.0.1:$port" --redis-key bench "${push_args[@]}" >/dev/null
     while :; do
         local left
-        left=$(redis-cli -p "$port" eval "local n = redis.call('LLEN', KEYS[1]) for i = 1, $n do n = n + redis.call('LLEN', KEYS[1] .. ':processing:bench' .. i) end return n" 1 bench)
+        left=$(redis-cli -p "$port" eval "local n = redis.call('LLEN', KEYS[1]) for i = 1, $n do n = n + #redis.call('KEYS', KEYS[1] .. ':processing:bench' .. i .. ':*') end return n" 1 bench)
         [[ "$left" == 0 ]] && break
         sleep 0.01
     done
     end=$(now)
+    for p in "${pids[@]}"; do relays=$("$python" -c "print($relays + $(process_cpu "$p"))"); done
     kill -TERM "${pids[@]}"
     for p in "${pids[@]}"; do wait "$p"; done
+    # CPU per event of each part, one line per run (printed as medians at the end).
+    "$python" -c "
+app = sum(map(float, open('$tmp/app.cpu').read().split()))
+print(f'{app * 1e6 / $events:.2f} {($(redis_cpu) - $redis0) * 1e6 / $events:.2f} {$relays * 1e6 / $events:.2f}')" \
+        >>"$tmp/cpu$n"
     "$python" -c "print(f'{$events / ($end - $start):.0f}')"
+}
+
+# Medians of the CPU per event of the e2e runs with N relays.
+cpu_report() {
+    "$python" -c "
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open('$tmp/cpu$1')]
+app, redis, relays = (statistics.median(c) for c in zip(*rows))
+print(f'e2e relays=$1 CPU per event (median): application {app:.2f} us, redis-server {redis:.2f} us, relays {relays:.2f} us')"
 }
 
 median_of() {
@@ -113,7 +143,7 @@ report() {
 for n in 1 2; do report "drain relays=$n" run "$n"; done
 if [[ -x "$bench" ]] && "$bench" --help 2>&1 | grep -q -- --redis; then
     report "push (snowplow-bench --redis)" push
-    for n in 1 2; do report "e2e relays=$n" e2e "$n"; done
+    for n in 1 2; do report "e2e relays=$n" e2e "$n"; cpu_report "$n"; done
 else
     echo "push/e2e: skipped ($bench has no --redis: the Redis transport is not in this build)"
 fi

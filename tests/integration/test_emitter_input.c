@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -197,6 +198,47 @@ static void test_canonical_text_get(void **state)
     canonical_text(*state, SNOWPLOW_METHOD_GET);
 }
 
+/* Our Redis transport writes the time it pushed as stm: wherever the member
+ * is, the text is sent as it is without it, and the send time is added. */
+static void test_stm_replaced(void **state)
+{
+    sp_test_collector *c = *state;
+    snowplow_emitter *em = new_emitter(c, SNOWPLOW_METHOD_POST);
+    static const char *const texts[] = {
+        "{\"stm\":\"5\",\"e\":\"se\",\"eid\":\"2b2c3d4e-5f60-4718-89ab-cdef01234567\","
+        "\"tv\":\"c-0.1.0\",\"p\":\"srv\",\"se_ca\":\"caf\xc3\xa9\",\"se_ac\":\"first\"}",
+        "{\"e\":\"se\",\"eid\":\"3b2c3d4e-5f60-4718-89ab-cdef01234567\",\"stm\":\"5\","
+        "\"tv\":\"c-0.1.0\",\"p\":\"srv\",\"se_ca\":\"caf\xc3\xa9\",\"se_ac\":\"middle\"}",
+        "{\"e\":\"se\",\"eid\":\"4b2c3d4e-5f60-4718-89ab-cdef01234567\","
+        "\"tv\":\"c-0.1.0\",\"p\":\"srv\",\"se_ca\":\"caf\xc3\xa9\",\"se_ac\":\"last\",\"stm\":\"5\"}",
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(snowplow_emitter_input_json(em, texts[i], NULL), 0);
+    assert_int_equal(snowplow_emitter_flush(em, 30000), 0);
+    assert_int_equal(sp_test_collector_wait_total(c, (int)n, 0, 30000), 0);
+    cJSON *good = sp_test_collector_get(c, "/micro/good");
+    assert_int_equal(cJSON_GetArraySize(good), (int)n);
+    for (size_t i = 0; i < n; i++) {
+        cJSON *sent = cJSON_Parse(texts[i]);
+        const char *eid = cJSON_GetObjectItem(sent, "eid")->valuestring;
+        cJSON *raw = NULL;
+        for (int k = 0; k < (int)n && !raw; k++) {
+            cJSON *r = cJSON_GetObjectItem(cJSON_GetArrayItem(good, k), "raw");
+            if (strcmp(cJSON_GetObjectItem(r, "eid")->valuestring, eid) == 0)
+                raw = r;
+        }
+        assert_non_null(raw);
+        assert_string_not_equal(cJSON_GetObjectItem(raw, "stm")->valuestring, "5");
+        cJSON_DeleteItemFromObject(raw, "stm");
+        cJSON_DeleteItemFromObject(sent, "stm");
+        assert_true(cJSON_Compare(raw, sent, 1));
+        cJSON_Delete(sent);
+    }
+    cJSON_Delete(good);
+    snowplow_emitter_free(em);
+}
+
 typedef struct bad_case {
     const char *json;
     int code;
@@ -238,6 +280,12 @@ static void test_bad_input_refused(void **state)
          SNOWPLOW_EMISSING, "field 'e'"},
         {"{\"e\":\"se\",\"eid\":\"1b2c3d4e-5f60-4718-89ab-cdef0123456Z\"}", SNOWPLOW_EINVAL,
          "not a UUID"},
+        {"{\"e\":\"se\",\"eid\":\"1b2c3d4e-5f60-4718-89ab-cdef01234567\",\"x\":\"\xc0\xaf\"}",
+         SNOWPLOW_EUTF8, "not valid UTF-8"},
+        {"{\"e\":\"se\",\"eid\":\"1b2c3d4e-5f60-4718-89ab-cdef01234567\",\"x\":\"a\tb\"}",
+         SNOWPLOW_EJSON, "raw control character"},
+        {"{\"e\":\"se\",\"eid\":\"1b2c3d4e-5f60-4718-89ab-cdef01234567\"", SNOWPLOW_EJSON,
+         "not valid JSON"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char eid[SNOWPLOW_EID_SIZE] = "untouched";
@@ -289,6 +337,7 @@ int main(void)
         cmocka_unit_test_setup(test_same_fields_as_tracked, th_clean),
         cmocka_unit_test_setup(test_canonical_text_post, th_clean),
         cmocka_unit_test_setup(test_canonical_text_get, th_clean),
+        cmocka_unit_test_setup(test_stm_replaced, th_clean),
         cmocka_unit_test_setup(test_bad_input_refused, th_clean),
         cmocka_unit_test_setup(test_emitter_limits_apply, th_clean),
     };

@@ -208,6 +208,15 @@ def push(client, key, payloads, chunk=2000):
     return eids
 
 
+def held(client, key, relay_id):
+    """Items a relay holds in Redis: in its claimed lists KEY:processing:ID:N (and in
+    KEY:processing:ID, the single list of earlier builds)."""
+    prefix = f"{key}:processing:{relay_id}:"
+    lists = [k for k in client.scan_iter(match=prefix + "*", count=1000)
+             if k.decode()[len(prefix):].isdigit()]
+    return sum(client.llen(k) for k in lists) + client.llen(prefix[:-1])
+
+
 @pytest.fixture
 def redis_server(tmp_path):
     server = RedisServer(tmp_path / "redis").start()

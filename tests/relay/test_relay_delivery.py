@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import DEMO, push, run_relay, se_payload
+from conftest import DEMO, held, push, run_relay, se_payload
 
 
 def raw_events(collector):
@@ -51,7 +51,7 @@ def test_every_event_type_same_fields_as_direct(tmp_path, redis_server, collecto
         assert without_stm(relayed[eid]) == without_stm(raw)
         assert relayed[eid]["stm"]  # set again at send time
     assert client.llen("events") == 0 and client.llen("events:dead") == 0
-    assert client.exists("events:processing:" + err.split("[")[1].split("]")[0]) == 0
+    assert held(client, "events", err.split("[")[1].split("]")[0]) == 0
 
 
 def test_official_redis_emitter_format(tmp_path, redis_server, collector):

@@ -30,7 +30,7 @@ def test_right_password_and_db(tmp_path, locked_redis, collector):
     assert rc == 0, err
 
 
-@pytest.mark.parametrize("which", ["ev", "ev:processing:x", "ev:dead"])
+@pytest.mark.parametrize("which", ["ev", "ev:processing:x", "ev:processing:x:0", "ev:dead"])
 def test_wrong_key_type(tmp_path, redis_server, collector, which):
     redis_server.client().set(which, "a string")
     rc, err = run_relay(tmp_path, "--redis", redis_server.url(), "--key", "ev", "--id", "x",

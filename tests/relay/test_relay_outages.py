@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import (SANITIZED, Collector, Relay, RedisServer, closed_port, push,
+from conftest import (SANITIZED, Collector, Relay, RedisServer, closed_port, held, push,
                       se_payload, wait_until)
 
 
@@ -46,8 +46,8 @@ def test_redis_restart_mid_run(tmp_path, redis_server, collector, how):
             time.sleep(0.5)
             redis_server.start()
         collector.wait_good(n, timeout=600)
-        wait_until("the processing list to empty",
-                   lambda: redis_server.client().llen("ev:processing:r") == 0, 120)
+        wait_until("the claimed lists to empty",
+                   lambda: held(redis_server.client(), "ev", "r") == 0, 120)
         relay.signal(signal.SIGTERM)
         assert relay.wait(60) == 0, relay.text()
     finally:
@@ -61,9 +61,9 @@ def test_redis_restart_mid_run(tmp_path, redis_server, collector, how):
     assert len(losses) >= 1
     # (a server still loading its data answers LOADING: also a loss, reconnected)
     assert relay.text().count("connected again") >= len(losses)
-    assert "warning" not in relay.text()  # the processing list never disagreed
+    assert "warning" not in relay.text()  # the claimed lists never disagreed
     client = redis_server.client()
-    assert client.llen("ev") == 0 and client.llen("ev:processing:r") == 0
+    assert client.llen("ev") == 0 and held(client, "ev", "r") == 0
     assert collector.counts()["bad"] == 0
 
 
@@ -76,14 +76,14 @@ def test_collector_down_then_up(tmp_path, redis_server):
     try:
         wait_until("retries to be reported", lambda: "retried 0," not in relay.text()
                    and "retried" in relay.text(), 60)
-        assert redis_server.client().llen("ev:processing:c") == 1000  # held, not lost
+        assert held(redis_server.client(), "ev", "c") == 1000  # held, not lost
         holder.close()
         collector.start()
         collector.wait_good(1000, timeout=300)
         relay.signal(signal.SIGTERM)
         assert relay.wait(60) == 0, relay.text()
         assert sorted(collector.good_eids()) == sorted(eids)
-        assert redis_server.client().llen("ev:processing:c") == 0
+        assert held(redis_server.client(), "ev", "c") == 0
         assert "delivered 1000" in relay.text()
     finally:
         relay.kill()

@@ -2,9 +2,11 @@
  * snowplow-relay's main loop. Only this thread talks to Redis and touches the
  * window; the emitter's threads report through relay_acks.
  *
- * Invariant: the processing list in Redis holds exactly the window's items, in
- * order, except after a Redis call whose answer was lost with the connection
- * (r->uncertain), which is resolved from the list's length on reconnection.
+ * Invariant: the claimed lists in Redis (KEY:processing:ID:N, relay_claims.h)
+ * hold exactly the window's items, in order, followed by the newest claim's
+ * unread items, except after a Redis call whose answer was lost with the
+ * connection (r->uncertain), which is resolved on reconnection from the
+ * length of the list it concerned.
  */
 #include "relay.h"
 
@@ -162,11 +164,12 @@ static long long list_length(relay *r, const char *key, int *rc)
     return n;
 }
 
-static int feed_reply(relay *r, redisReply *reply);
 
-/* The `n` settled items at the head are gone from Redis: count and forget them. */
-static void settled(relay *r, size_t n)
+/* Settling the `n` oldest items (`deleted` claims whole, then `trim` items
+ * of the next) is done in Redis: count and forget them. */
+static void settled(relay *r, size_t n, size_t deleted, size_t trim)
 {
+    relay_claims_settled(&r->claims, deleted, trim);
     for (uint64_t s = r->window.head; s < r->window.head + n; s++) {
         unsigned char st = relay_window_at(&r->window, s)->state;
         r->counts.sent += st == RELAY_SENT;
@@ -176,35 +179,56 @@ static void settled(relay *r, size_t n)
     relay_window_drop_head(&r->window, n);
 }
 
+static void claim_key(const relay *r, char *out, size_t size, uint64_t number)
+{
+    relay_claim_key(out, size, r->claim_prefix, number);
+}
+
+/* The answer to a claim was lost: it happened if its list exists (the relay
+ * is that list's only writer), and is then adopted, unread. */
+static int resolve_claim(relay *r)
+{
+    char key[1024];
+    claim_key(r, key, sizeof key, r->claims.next_number);
+    int rc;
+    long long len = list_length(r, key, &rc);
+    if (rc == RELAY_REDIS_OK && len > 0 && relay_claims_push(&r->claims, (size_t)len) < 0)
+        rc = RELAY_REDIS_FATAL;
+    return rc;
+}
+
+/* The answer to a settle was lost: it happened if the first claim it deleted
+ * is gone or, when it deleted none, if the claim it trimmed got shorter. */
+static int resolve_settle(relay *r)
+{
+    char key[1024];
+    const relay_claim *first = relay_claims_at(&r->claims, 0);
+    claim_key(r, key, sizeof key, first->number);
+    int rc;
+    long long len = list_length(r, key, &rc);
+    if (rc != RELAY_REDIS_OK)
+        return rc;
+    size_t before = first->total - first->removed;
+    int done = r->uncertain_deleted > 0 ? len == 0
+                                        : len == (long long)(before - r->uncertain_trim);
+    if (done)
+        settled(r, r->uncertain_n, r->uncertain_deleted, r->uncertain_trim);
+    else if (len != (long long)before)
+        say(r, "warning: %s holds %lld items, %zu expected: Redis lost data (persistence "
+               "off?); some may be delivered twice",
+            key, len, before);
+    return RELAY_REDIS_OK;
+}
+
 /* After a reconnection: settle what the lost answer left open (see the top). */
 static int resolve_uncertain(relay *r)
 {
-    int rc;
-    long long len = list_length(r, r->proc_key, &rc);
-    if (rc != RELAY_REDIS_OK)
-        return rc;
-    long long have = (long long)relay_window_count(&r->window);
-    if (r->uncertain == RELAY_MAYBE_SETTLED && len == have - (long long)r->uncertain_n) {
-        settled(r, r->uncertain_n);
-        have = len;
-    }
-    r->uncertain = RELAY_SURE;
-    if (len > have) { /* a take happened: adopt its items */
-        char start[24];
-        snprintf(start, sizeof start, "%lld", have);
-        const char *argv[] = {"LRANGE", r->proc_key, start, "-1"};
-        redisReply *reply;
-        rc = relay_redis_call(&r->redis, &reply, "LRANGE", 4, argv, NULL);
-        if (rc != RELAY_REDIS_OK)
-            return rc;
-        if (feed_reply(r, reply) < 0)
-            return RELAY_REDIS_FATAL;
-    } else if (len < have) {
-        say(r, "warning: %s holds %lld items, %lld expected: Redis lost data (persistence "
-               "off?); some may be delivered twice",
-            r->proc_key, len, have);
-    }
-    return RELAY_REDIS_OK;
+    int rc = r->uncertain == RELAY_MAYBE_TOOK      ? resolve_claim(r)
+             : r->uncertain == RELAY_MAYBE_SETTLED ? resolve_settle(r)
+                                                   : RELAY_REDIS_OK;
+    if (rc == RELAY_REDIS_OK)
+        r->uncertain = RELAY_SURE;
+    return rc;
 }
 
 /* Connect (again), retrying while Redis is down, until *stop or --give-up. */
@@ -214,7 +238,8 @@ static int ensure_connected(relay *r, int stop_matters)
         return RELAY_REDIS_OK;
     if (r->prefetching) { /* its answer went with the connection */
         r->prefetching = 0;
-        r->uncertain = RELAY_MAYBE_TOOK;
+        if (r->prefetch_claims)
+            r->uncertain = RELAY_MAYBE_TOOK;
     }
     double backoff = 0.1;
     double last_said = 0;
@@ -316,63 +341,130 @@ static int feed_reply(relay *r, redisReply *reply)
     return rc;
 }
 
+static size_t reply_items(const redisReply *reply)
+{
+    if (!reply)
+        return 0;
+    return reply->type == REDIS_REPLY_ARRAY ? reply->elements : reply->type == REDIS_REPLY_STRING;
+}
+
 /* Ask for up to `room` items (the answer is read by take_receive), so that
- * Redis moves the next batch while this thread feeds the emitter. */
+ * Redis works while this thread feeds the emitter: the next slice of the
+ * claimed list, or, once all is read, a new claim and its first slice. */
 static int take_send(relay *r, size_t room)
 {
-    char n[24];
-    snprintf(n, sizeof n, "%zu", room < r->opt->take ? room : r->opt->take);
-    const char *keys[] = {r->opt->key, r->proc_key};
-    const char *args[] = {n};
-    r->uncertain = RELAY_MAYBE_TOOK;
-    int rc = eval(r, NULL, "taking items", RELAY_SCRIPT_TAKE, 2, keys, 1, args, NULL);
-    if (rc == RELAY_REDIS_OK)
+    size_t unread = relay_claims_unread(&r->claims);
+    size_t want = room < r->opt->take ? room : r->opt->take;
+    const relay_claim *newest = relay_claims_newest(&r->claims);
+    uint64_t number = unread ? newest->number : r->claims.next_number;
+    size_t from = unread ? newest->read - newest->removed : 0;
+    if (unread && want > unread)
+        want = unread;
+    char key[1024], first[24], last[24];
+    claim_key(r, key, sizeof key, number);
+    snprintf(first, sizeof first, "%zu", from);
+    snprintf(last, sizeof last, "%zu", from + want - 1);
+    int rc = RELAY_REDIS_OK;
+    r->prefetch_claims = unread == 0;
+    if (r->prefetch_claims) {
+        char most[24], take[24];
+        snprintf(most, sizeof most, "%zu", r->opt->claim);
+        snprintf(take, sizeof take, "%zu", r->opt->take);
+        const char *keys[] = {r->opt->key, key};
+        const char *args[] = {most, take};
+        r->uncertain = RELAY_MAYBE_TOOK;
+        rc = eval(r, NULL, "claiming items", RELAY_SCRIPT_CLAIM, 2, keys, 2, args, NULL);
+    }
+    if (rc == RELAY_REDIS_OK) {
+        const char *argv[] = {"LRANGE", key, first, last};
+        rc = relay_redis_send(&r->redis, "reading claimed items", 4, argv, NULL);
+    }
+    if (rc == RELAY_REDIS_OK) {
         r->prefetching = 1;
-    else if (rc == RELAY_REDIS_FATAL)
+        r->prefetch_want = want;
+    } else if (rc == RELAY_REDIS_FATAL) {
         r->uncertain = RELAY_SURE;
+    }
     return rc;
 }
 
+/* The answer to take_send: the items read (*batch), now counted as read. */
 static int take_receive(relay *r, redisReply **batch)
 {
     r->prefetching = 0;
-    int rc = relay_redis_receive(&r->redis, batch, "taking items");
-    if (rc == RELAY_REDIS_OK || rc == RELAY_REDIS_FATAL)
+    int rc = RELAY_REDIS_OK;
+    if (r->prefetch_claims) {
+        redisReply *count = NULL;
+        rc = relay_redis_receive(&r->redis, &count, "claiming items");
+        if (rc == RELAY_REDIS_OK) {
+            r->uncertain = RELAY_SURE;
+            long long total = count->type == REDIS_REPLY_INTEGER ? count->integer : 0;
+            freeReplyObject(count);
+            if (total > 0 && relay_claims_push(&r->claims, (size_t)total) < 0) {
+                say(r, "too many claims (a bug: the window bounds them)");
+                rc = RELAY_REDIS_FATAL;
+            }
+        }
+    }
+    if (rc == RELAY_REDIS_OK)
+        rc = relay_redis_receive(&r->redis, batch, "reading claimed items");
+    if (rc == RELAY_REDIS_FATAL)
         r->uncertain = RELAY_SURE;
+    relay_claim *newest = relay_claims_newest(&r->claims);
+    if (rc != RELAY_REDIS_OK || !newest)
+        return rc;
+    size_t got = reply_items(*batch);
+    newest->read += got;
+    if (got < r->prefetch_want && newest->read < newest->total) {
+        say(r, "warning: a claimed list lost %zu items: Redis lost data (persistence off?)",
+            newest->total - newest->read);
+        newest->total = newest->read;
+    }
     return rc;
 }
 
-static size_t batch_size(const redisReply *batch)
-{
-    return batch && batch->type == REDIS_REPLY_ARRAY ? batch->elements : 0;
-}
-
-/* At the end: items of a take still under way join the window, to be returned. */
+/* At the end: the answer to a take still under way is read and dropped (its
+ * items were not fed: they count as unread). */
 static void finish_take(relay *r)
 {
     redisReply *batch = NULL;
     if (!r->prefetching || take_receive(r, &batch) != RELAY_REDIS_OK)
         return;
-    size_t n = batch_size(batch);
-    relay_holder *holder = relay_holder_new(release_reply, batch);
-    for (size_t i = 0; holder && i < n; i++) {
-        const redisReply *it = batch->element[i];
-        uint64_t seq = relay_window_push(&r->window, it->str ? it->str : "",
-                                         it->str ? it->len : 0, holder);
-        if (seq != UINT64_MAX) {
-            r->counts.taken++;
-            relay_window_settle(&r->window, seq, RELAY_RETURN);
-        }
-    }
-    relay_holder_done(holder);
+    size_t got = reply_items(batch);
+    relay_claims_newest(&r->claims)->read -= got;
+    freeReplyObject(batch);
 }
 
-/* Wait up to `seconds` for one item (BLMOVE); 1, 0, or a negative status. */
+/* At the end: what is claimed and unread goes back to the head of the main list. */
+static void give_back_unread(relay *r)
+{
+    relay_claim *newest = relay_claims_newest(&r->claims);
+    if (!newest || newest->read == newest->total || !r->redis.c)
+        return;
+    char key[1024], from[24];
+    claim_key(r, key, sizeof key, newest->number);
+    snprintf(from, sizeof from, "%zu", newest->read - newest->removed);
+    const char *keys[] = {r->opt->key, key};
+    const char *args[] = {from};
+    redisReply *reply;
+    if (eval(r, &reply, "giving back unread items", RELAY_SCRIPT_GIVE_BACK, 2, keys, 1, args,
+             NULL) != RELAY_REDIS_OK)
+        return; /* still claimed: the next start re-queues them */
+    freeReplyObject(reply);
+    r->counts.requeued_at_exit += newest->total - newest->read;
+    newest->total = newest->read;
+    if (newest->total == 0)
+        r->claims.tail--; /* nothing of it was read: the list is gone */
+}
+
+/* Wait up to `seconds` for one item (BLMOVE into a new claim); 1, 0, or a
+ * negative status. */
 static long wait_for_item(relay *r, double seconds)
 {
-    char timeout[24];
+    char timeout[24], key[1024];
     snprintf(timeout, sizeof timeout, "%.3f", seconds);
-    const char *argv[] = {"BLMOVE", r->opt->key, r->proc_key, "LEFT", "RIGHT", timeout};
+    claim_key(r, key, sizeof key, r->claims.next_number);
+    const char *argv[] = {"BLMOVE", r->opt->key, key, "LEFT", "RIGHT", timeout};
     redisReply *reply;
     r->uncertain = RELAY_MAYBE_TOOK;
     int rc = relay_redis_call(&r->redis, &reply, "waiting for items", 6, argv, NULL);
@@ -384,39 +476,51 @@ static long wait_for_item(relay *r, double seconds)
         freeReplyObject(reply); /* nil: nothing came */
         return 0;
     }
+    if (relay_claims_push(&r->claims, 1) < 0) {
+        freeReplyObject(reply);
+        return RELAY_REDIS_FATAL;
+    }
+    relay_claims_newest(&r->claims)->read = 1;
     return feed_reply(r, reply) < 0 ? RELAY_REDIS_FATAL : 1;
 }
 
 /* ---- settling ----------------------------------------------------------------- */
 
-/* Remove the settled head of the processing list from Redis: sent and stored
- * items go, dead ones go to KEY:dead, returned ones back to the main list. */
+/* Remove what has settled at the head of the window from Redis: claims
+ * settled whole are deleted, the next one trimmed; dead items go to KEY:dead,
+ * returned ones back to the main list. */
 static int settle(relay *r)
 {
-    size_t n = relay_window_settled_prefix(&r->window);
+    size_t n = relay_window_settled_prefix(&r->window), deleted, trim;
     if (n == 0)
         return RELAY_REDIS_OK;
+    relay_claims_plan(&r->claims, n, &deleted, &trim);
     size_t dead = 0, back = 0;
     for (uint64_t s = r->window.head; s < r->window.head + n; s++) {
         unsigned char st = relay_window_at(&r->window, s)->state;
         dead += st == RELAY_DEAD;
         back += st == RELAY_RETURN;
     }
-    size_t nargs = 2 + dead + back;
+    size_t nargs = 2 + dead + back, nkeys = 2 + deleted + (trim > 0);
+    size_t key_size = strlen(r->claim_prefix) + 24;
     const char **args = malloc(nargs * sizeof *args);
     size_t *lens = malloc(nargs * sizeof *lens);
-    if (!args || !lens) {
+    const char **keys = malloc(nkeys * sizeof *keys);
+    char *names = malloc((nkeys - 2) * key_size + 1);
+    if (!args || !lens || !keys || !names) {
         free(args);
         free(lens);
+        free(keys);
+        free(names);
         return RELAY_REDIS_OK; /* try again next round */
     }
-    char count[24], ndead[24];
-    snprintf(count, sizeof count, "%zu", n);
+    char ndead[24], ntrim[24];
     snprintf(ndead, sizeof ndead, "%zu", dead);
-    args[0] = count;
-    lens[0] = strlen(count);
-    args[1] = ndead;
-    lens[1] = strlen(ndead);
+    snprintf(ntrim, sizeof ntrim, "%zu", trim);
+    args[0] = ndead;
+    lens[0] = strlen(ndead);
+    args[1] = ntrim;
+    lens[1] = strlen(ntrim);
     size_t d = 2, b = 2 + dead;
     for (uint64_t s = r->window.head; s < r->window.head + n; s++) {
         const relay_entry *e = relay_window_at(&r->window, s);
@@ -428,20 +532,32 @@ static int settle(relay *r)
             lens[b++] = e->len;
         }
     }
-    const char *keys[] = {r->proc_key, r->dead_key, r->opt->key};
+    keys[0] = r->dead_key;
+    keys[1] = r->opt->key;
+    /* The trimmed claim first (KEYS[3] when ARGV[2] > 0), then the deleted ones. */
+    for (size_t k = 0; k < nkeys - 2; k++) {
+        size_t claim = trim > 0 ? (k == 0 ? deleted : k - 1) : k;
+        char *name = names + k * key_size;
+        claim_key(r, name, key_size, relay_claims_at(&r->claims, claim)->number);
+        keys[2 + k] = name;
+    }
     redisReply *reply;
     r->uncertain = RELAY_MAYBE_SETTLED;
     r->uncertain_n = n;
-    int rc = eval(r, &reply, "settling items", RELAY_SCRIPT_SETTLE, 3, keys, (int)nargs, args,
-                  lens);
+    r->uncertain_deleted = deleted;
+    r->uncertain_trim = trim;
+    int rc = eval(r, &reply, "settling items", RELAY_SCRIPT_SETTLE, (int)nkeys, keys,
+                  (int)nargs, args, lens);
     free(args);
     free(lens);
+    free(keys);
+    free(names);
     if (rc == RELAY_REDIS_FATAL || rc == RELAY_REDIS_OK)
         r->uncertain = RELAY_SURE;
     if (rc != RELAY_REDIS_OK)
         return rc;
     freeReplyObject(reply);
-    settled(r, n);
+    settled(r, n, deleted, trim);
     return RELAY_REDIS_OK;
 }
 
@@ -468,14 +584,16 @@ static void print_stats(relay *r, const char *when)
     say(r,
         "%s: taken %llu (%.0f/s), delivered %llu, in flight %zu, retried %llu, dead %llu "
         "(malformed %llu, refused by the collector %lu), returned %llu, stored %llu, "
-        "requeued at start %llu, waiting in %s %s",
+        "requeued at start %llu, claimed and unread %zu, given back unread %llu, "
+        "waiting in %s %s",
         when, (unsigned long long)r->counts.taken, rate, (unsigned long long)r->counts.sent,
         r->window.pending,
         (unsigned long long)snowplow_emitter_counter(r->em, SNOWPLOW_COUNTER_RETRIED),
         (unsigned long long)(r->counts.malformed + refused),
         (unsigned long long)r->counts.malformed, refused,
         (unsigned long long)r->counts.returned, (unsigned long long)r->counts.stored,
-        (unsigned long long)r->counts.requeued, r->opt->key, list);
+        (unsigned long long)r->counts.requeued, relay_claims_unread(&r->claims),
+        (unsigned long long)r->counts.requeued_at_exit, r->opt->key, list);
 }
 
 static void maybe_stats(relay *r)
@@ -491,31 +609,144 @@ static void maybe_stats(relay *r)
 
 /* ---- start, loop, stop -------------------------------------------------------- */
 
+/* SCAN's glob for the claimed lists: the prefix with its glob characters escaped. */
+static char *claim_pattern(const char *prefix)
+{
+    char *p = malloc(2 * strlen(prefix) + 2), *q = p;
+    if (!p)
+        return NULL;
+    for (const char *c = prefix; *c; c++) {
+        if (strchr("*?[]\\", *c))
+            *q++ = '\\';
+        *q++ = *c;
+    }
+    strcpy(q, "*");
+    return p;
+}
+
+/* `key` is PREFIX followed by a decimal number (another relay's id may extend
+ * this one's: "a" and "a:b"). */
+static int claim_number_of(const char *key, size_t key_len, const char *prefix, uint64_t *n)
+{
+    size_t plen = strlen(prefix);
+    if (key_len <= plen || key_len - plen > 19 || memcmp(key, prefix, plen) != 0)
+        return 0;
+    uint64_t v = 0;
+    for (size_t i = plen; i < key_len; i++) {
+        if (key[i] < '0' || key[i] > '9')
+            return 0;
+        v = v * 10 + (uint64_t)(key[i] - '0');
+    }
+    *n = v;
+    return 1;
+}
+
+static int by_number_descending(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The numbers of the claimed lists an earlier run left (*out: malloc'd). */
+static int find_claims(relay *r, uint64_t **out, size_t *count)
+{
+    char *pattern = claim_pattern(r->claim_prefix);
+    if (!pattern)
+        return out_of_memory(r);
+    uint64_t *found = NULL;
+    size_t n = 0, cap = 0;
+    char cursor[32] = "0";
+    int rc;
+    do {
+        const char *argv[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
+        redisReply *reply;
+        rc = relay_redis_call(&r->redis, &reply, "looking for claimed lists", 6, argv, NULL);
+        if (rc != RELAY_REDIS_OK)
+            break;
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+            freeReplyObject(reply);
+            break;
+        }
+        snprintf(cursor, sizeof cursor, "%s", reply->element[0]->str ? reply->element[0]->str : "0");
+        const redisReply *keys = reply->element[1];
+        for (size_t i = 0; keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
+            uint64_t number;
+            if (!claim_number_of(keys->element[i]->str, keys->element[i]->len, r->claim_prefix,
+                                 &number))
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                uint64_t *bigger = realloc(found, cap * sizeof *found);
+                if (!bigger) {
+                    freeReplyObject(reply);
+                    free(found);
+                    free(pattern);
+                    return out_of_memory(r);
+                }
+                found = bigger;
+            }
+            found[n++] = number;
+        }
+        freeReplyObject(reply);
+    } while (strcmp(cursor, "0") != 0);
+    free(pattern);
+    if (rc != RELAY_REDIS_OK) {
+        free(found);
+        return rc;
+    }
+    if (n > 1)
+        qsort(found, n, sizeof *found, by_number_descending);
+    *out = found;
+    *count = n;
+    return RELAY_REDIS_OK;
+}
+
+/* Give one list left by an earlier run back to the head of the main list. */
+static int requeue(relay *r, const char *list)
+{
+    const char *keys[] = {r->opt->key, list};
+    redisReply *reply;
+    int rc = eval(r, &reply, "re-queueing a claimed list", RELAY_SCRIPT_REQUEUE, 2, keys, 0,
+                  NULL, NULL);
+    if (rc != RELAY_REDIS_OK)
+        return rc;
+    r->counts.requeued += reply->type == REDIS_REPLY_INTEGER ? (uint64_t)reply->integer : 0;
+    freeReplyObject(reply);
+    return RELAY_REDIS_OK;
+}
+
+/* Check the lists' types, then re-queue what an earlier run left in its
+ * claimed lists, newest first, so that the oldest ends up at the head, and
+ * before them what an earlier build's single processing list held. */
 static int start(relay *r)
 {
     int rc = ensure_connected(r, 1);
     if (rc != RELAY_REDIS_OK)
         return rc;
-    const char *lists[] = {r->opt->key, r->proc_key, r->dead_key};
+    const char *lists[] = {r->opt->key, r->legacy_key, r->dead_key};
     for (int i = 0; i < 3 && rc == RELAY_REDIS_OK; i++)
         rc = relay_redis_check_list(&r->redis, lists[i]);
+    uint64_t *numbers = NULL;
+    size_t count = 0;
+    if (rc == RELAY_REDIS_OK)
+        rc = find_claims(r, &numbers, &count);
+    char key[1024];
+    for (size_t i = 0; i < count && rc == RELAY_REDIS_OK; i++) {
+        relay_claim_key(key, sizeof key, r->claim_prefix, numbers[i]);
+        rc = relay_redis_check_list(&r->redis, key);
+        if (rc == RELAY_REDIS_OK)
+            rc = requeue(r, key);
+    }
+    free(numbers);
+    if (rc == RELAY_REDIS_OK)
+        rc = requeue(r, r->legacy_key);
     if (rc != RELAY_REDIS_OK) {
         say(r, "%s", r->redis.err);
         return rc;
     }
-    const char *keys[] = {r->opt->key, r->proc_key};
-    redisReply *reply;
-    rc = eval(r, &reply, "re-queueing the processing list", RELAY_SCRIPT_REQUEUE, 2, keys, 0,
-              NULL, NULL);
-    if (rc != RELAY_REDIS_OK) {
-        say(r, "%s", r->redis.err);
-        return rc;
-    }
-    r->counts.requeued = reply->type == REDIS_REPLY_INTEGER ? (uint64_t)reply->integer : 0;
-    freeReplyObject(reply);
     if (r->counts.requeued)
-        say(r, "re-queued %llu items left in %s by an earlier run",
-            (unsigned long long)r->counts.requeued, r->proc_key);
+        say(r, "re-queued %llu items left in %s* by an earlier run",
+            (unsigned long long)r->counts.requeued, r->claim_prefix);
     return RELAY_REDIS_OK;
 }
 
@@ -533,13 +764,14 @@ static long round_trip(relay *r)
     relay_acks_apply(&r->acks, &r->window, 0);
     redisReply *batch = NULL;
     int rc = RELAY_REDIS_OK;
+    int took = r->prefetching || room_left(r) > 0;
     if (r->prefetching)
         rc = take_receive(r, &batch);
-    else if (room_left(r) > 0 && (rc = take_send(r, room_left(r))) == RELAY_REDIS_OK)
+    else if (took && (rc = take_send(r, room_left(r))) == RELAY_REDIS_OK)
         rc = take_receive(r, &batch);
     if (rc != RELAY_REDIS_OK)
         return rc;
-    size_t got = batch_size(batch);
+    size_t got = reply_items(batch);
     rc = settle(r);
     if (rc == RELAY_REDIS_OK)
         maybe_stats(r);
@@ -551,8 +783,9 @@ static long round_trip(relay *r)
         return rc;
     if (got > 0)
         return (long)got;
-    if (room_left(r) == 0) {
-        relay_acks_apply(&r->acks, &r->window, 50);
+    if (!took) { /* the window was full: wait for results, unless settling made room */
+        if (room_left(r) == 0)
+            relay_acks_apply(&r->acks, &r->window, 50);
         return 1; /* busy, not drained */
     }
     if (r->opt->once) {
@@ -587,6 +820,7 @@ static int run_loop(relay *r)
         }
     }
     finish_take(r);
+    give_back_unread(r);
     return status;
 }
 
@@ -613,9 +847,9 @@ static int shut_down(relay *r, int status)
             resolve_uncertain(r);
     }
     if (relay_window_count(&r->window))
-        say(r, "%zu items stay in %s (Redis unreachable): the next start with --id %s "
+        say(r, "%zu items stay in %s* (Redis unreachable): the next start with --id %s "
                "re-queues them",
-            relay_window_count(&r->window), r->proc_key, r->opt->id);
+            relay_window_count(&r->window), r->claim_prefix, r->opt->id);
     print_stats(r, "finished");
     return status;
 }
@@ -629,10 +863,12 @@ int relay_run(const relay_options *opt, volatile sig_atomic_t *stop)
     r.stats_at = now_s();
     r.next_stats = r.stats_at + opt->stats_interval;
     int status = RELAY_EXIT_CONFIG;
-    r.proc_key = joined(opt->key, ":processing:", opt->id);
+    r.legacy_key = joined(opt->key, ":processing:", opt->id);
+    r.claim_prefix = joined(r.legacy_key ? r.legacy_key : "", ":", "");
     r.dead_key = joined(opt->key, ":dead", "");
-    if (!r.proc_key || !r.dead_key || relay_acks_init(&r.acks) < 0 ||
-        relay_window_init(&r.window, opt->window) < 0) {
+    if (!r.legacy_key || !r.claim_prefix || !r.dead_key || relay_acks_init(&r.acks) < 0 ||
+        relay_window_init(&r.window, opt->window) < 0 ||
+        relay_claims_init(&r.claims, opt->window) < 0) {
         fprintf(stderr, "snowplow-relay: out of memory\n");
         status = RELAY_EXIT_FAILED;
         goto out;
@@ -649,7 +885,7 @@ int relay_run(const relay_options *opt, volatile sig_atomic_t *stop)
     } else if (rc != RELAY_REDIS_OK) {
         status = r.down_since > 0 ? RELAY_EXIT_FAILED : RELAY_EXIT_CONFIG;
     } else {
-        say(&r, "relaying %s -> %s (processing list %s)", opt->key, opt->collector, r.proc_key);
+        say(&r, "relaying %s -> %s (claimed lists %s*)", opt->key, opt->collector, r.claim_prefix);
         status = shut_down(&r, run_loop(&r));
     }
 out:
@@ -657,7 +893,9 @@ out:
     relay_redis_free(&r.redis);
     relay_window_free(&r.window);
     relay_acks_free(&r.acks);
-    free(r.proc_key);
+    relay_claims_free(&r.claims);
+    free(r.legacy_key);
+    free(r.claim_prefix);
     free(r.dead_key);
     return status;
 }

@@ -8,6 +8,7 @@
 #include <snowplow.h>
 
 #include "relay_acks.h"
+#include "relay_claims.h"
 #include "relay_options.h"
 #include "relay_redis.h"
 #include "relay_window.h"
@@ -16,7 +17,7 @@
 typedef enum relay_uncertain { RELAY_SURE = 0, RELAY_MAYBE_TOOK, RELAY_MAYBE_SETTLED } relay_uncertain;
 
 typedef struct relay_counts {
-    uint64_t taken, sent, malformed, refused, returned, stored, requeued;
+    uint64_t taken, sent, malformed, refused, returned, stored, requeued, requeued_at_exit;
 } relay_counts;
 
 typedef struct relay {
@@ -25,11 +26,17 @@ typedef struct relay {
     snowplow_emitter *em;
     relay_acks acks;
     relay_window window;
-    char *proc_key; /* KEY:processing:ID */
+    relay_claims claims;
+    char *claim_prefix; /* KEY:processing:ID: (a claimed list adds its number) */
+    char *legacy_key;   /* KEY:processing:ID: earlier builds kept one list; re-queued at start */
     char *dead_key; /* KEY:dead */
     relay_uncertain uncertain;
-    size_t uncertain_n;
-    int prefetching; /* a take was sent and its answer not read yet */
+    size_t uncertain_n;       /* items of the settle whose answer was lost, */
+    size_t uncertain_deleted; /* the claims it deleted */
+    size_t uncertain_trim;    /* and the items it trimmed from the next */
+    int prefetching;     /* a take was sent and its answer not read yet */
+    int prefetch_claims; /* that take makes a new claim (not only reads) */
+    size_t prefetch_want; /* and reads this many items, at most */
     relay_counts counts;
     volatile sig_atomic_t *stop;
     double down_since; /* monotonic seconds when Redis became unreachable; 0 = up */

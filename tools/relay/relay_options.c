@@ -25,10 +25,13 @@ static const char usage[] =
     "  --max-inflight N       requests in flight per sending thread (default 8)\n"
     "  --byte-limit N         largest POST body in bytes (default 40000)\n"
     "  --store PATH           the emitter's SQLite store (see the man page)\n"
-    "  --id ID                this relay's name: its processing list is\n"
-    "                         NAME:processing:ID (default: the host name)\n"
-    "  --window N             items taken and not yet settled, at most (default 10000)\n"
-    "  --take N               items moved per Redis call, at most (default 500)\n"
+    "  --id ID                this relay's name: its claimed lists are\n"
+    "                         NAME:processing:ID:N (default: the host name)\n"
+    "  --window N             items read and not yet settled, at most (default 10000)\n"
+    "  --take N               items read per Redis call, and moved per claim when the\n"
+    "                         list is longer than --claim, at most (default 500)\n"
+    "  --claim N              claim the whole list (one RENAME) when it holds at most\n"
+    "                         N items (default 50000; 0 = always move --take items)\n"
     "  --stats-interval S     counters on stderr every S seconds (default 10; 0 = off)\n"
     "  --shutdown-timeout S   at SIGTERM/SIGINT, deliver for at most S seconds, then\n"
     "                         return the rest to the list (default 10)\n"
@@ -40,7 +43,8 @@ static const char usage[] =
 
 enum {
     OPT_REDIS = 1000, OPT_KEY, OPT_COLLECTOR, OPT_METHOD, OPT_BATCH, OPT_THREADS,
-    OPT_MAX_INFLIGHT, OPT_BYTE_LIMIT, OPT_STORE, OPT_ID, OPT_WINDOW, OPT_TAKE, OPT_STATS,
+    OPT_MAX_INFLIGHT, OPT_BYTE_LIMIT, OPT_STORE, OPT_ID, OPT_WINDOW, OPT_TAKE, OPT_CLAIM,
+    OPT_STATS,
     OPT_SHUTDOWN, OPT_GIVE_UP, OPT_ONCE, OPT_QUIET, OPT_HELP, OPT_VERSION
 };
 
@@ -57,6 +61,7 @@ static const struct option long_options[] = {
     {"id", required_argument, NULL, OPT_ID},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"take", required_argument, NULL, OPT_TAKE},
+    {"claim", required_argument, NULL, OPT_CLAIM},
     {"stats-interval", required_argument, NULL, OPT_STATS},
     {"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN},
     {"give-up", required_argument, NULL, OPT_GIVE_UP},
@@ -144,6 +149,10 @@ static int parse_one(relay_options *o, int c, const char *arg)
         if (whole("--take", arg, 1, 100000, &v)) return -1;
         o->take = (size_t)v;
         return 0;
+    case OPT_CLAIM:
+        if (whole("--claim", arg, 0, 100000000, &v)) return -1;
+        o->claim = (size_t)v;
+        return 0;
     case OPT_STATS: return seconds("--stats-interval", arg, &o->stats_interval);
     case OPT_SHUTDOWN: return seconds("--shutdown-timeout", arg, &o->shutdown_timeout);
     case OPT_GIVE_UP: return seconds("--give-up", arg, &o->give_up);
@@ -161,6 +170,7 @@ int relay_options_parse(relay_options *o, int argc, char **argv)
     o->threads = 1;
     o->window = 10000;
     o->take = 500;
+    o->claim = 50000;
     o->stats_interval = 10;
     o->shutdown_timeout = 10;
     int c;

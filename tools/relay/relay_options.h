@@ -17,6 +17,7 @@ typedef struct relay_options {
     size_t byte_limit;       /* largest POST body; 0 = the emitter's default */
     size_t window;           /* items taken and not settled, at most */
     size_t take;             /* items per Redis call, at most */
+    size_t claim;            /* a list this short is claimed whole (RENAME) */
     double stats_interval;   /* seconds; 0 = no periodic stats */
     double shutdown_timeout; /* seconds for delivering what is in flight at SIGTERM */
     double give_up;          /* seconds Redis may stay unreachable; 0 = retry forever */

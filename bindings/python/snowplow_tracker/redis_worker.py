@@ -8,7 +8,7 @@ Each item (a JSON object of payload fields, as a RedisEmitter of 0.7.0, of this
 package or of 1.x pushed it) goes to emitter.input(): this package's emitters
 queue it in C, unchanged (same event id). An item that is not such an object is
 logged and dropped. Items are taken with LPOP, as in 0.7.0: an item taken when
-the process dies is lost; snowplow-relay moves items through a processing list
+the process dies is lost; snowplow-relay moves items into lists of its own
 and removes them only once the collector accepted them (at least once).
 """
 

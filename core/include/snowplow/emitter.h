@@ -138,8 +138,8 @@ SNOWPLOW_API int snowplow_emitter_options_set_max_inflight(snowplow_emitter_opti
  * Send events to a Redis list instead of an HTTP collector (the endpoint is then
  * not needed, and the method is ignored). Each event is pushed as one item: a
  * JSON object of its payload fields, every value a string, `stm` included (the
- * POST `data` element, the format of the official trackers' Redis emitter), by a
- * pipelined RPUSH per event of a whole batch. A relay (snowplow-relay, or the
+ * POST `data` element, the format of the official trackers' Redis emitter), by one
+ * RPUSH of the whole batch (atomic: one outcome for all). A relay (snowplow-relay, or the
  * official tracker's Redis worker) moves them on to a collector.
  *
  * `url`: `redis://[:password@]host[:port][/db]` (port 6379, db 0 by default;

@@ -211,8 +211,8 @@ int sp_emitter_commit(sp_prepared *prepared, const char *fn)
                         fn, waiting, o->queue_capacity, o->queue_max_bytes, n);
 }
 
-int sp_emitter_enqueue_post_text(snowplow_emitter *em, const char *fn, const char *text,
-                                 size_t len, const char *eid)
+int sp_emitter_enqueue_post_text(snowplow_emitter *em, const char *fn,
+                                 const sp_text_piece *pieces, size_t n, const char *eid)
 {
     int rc = check_args(em, fn, NULL, 0);
     if (rc < 0)
@@ -220,10 +220,13 @@ int sp_emitter_enqueue_post_text(snowplow_emitter *em, const char *fn, const cha
     if (em->opt->method != SNOWPLOW_METHOD_POST)
         return 1;
     /* From the pool, as for tracked events: the sending thread gives it back. */
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += pieces[i].len;
     sp_record *r = sp_record_pool_take(&em->pool, len);
     if (!r)
         return sp_error_set(SNOWPLOW_ENOMEM, "%s: out of memory", fn);
-    sp_record_set_text(r, text, len, eid, SNOWPLOW_METHOD_POST);
+    sp_record_set_pieces(r, pieces, n, eid, SNOWPLOW_METHOD_POST);
     rc = too_big(em, fn, r->wire_size);
     if (rc < 0) {
         sp_record_free(r);

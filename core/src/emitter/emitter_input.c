@@ -1,10 +1,10 @@
 /*
  * snowplow_emitter_input_json(): an event built elsewhere (a Redis list filled
  * by an official tracker's RedisEmitter, or by ours) enters the emitter as if
- * it had been tracked here. The text is checked in one pass; a compact object
- * of plain strings with e and eid (what the Redis transport writes) is then
- * queued as it is, anything else has its members copied into a payload,
- * without building a JSON tree.
+ * it had been tracked here. A compact object of plain strings with e and eid
+ * (what the Redis transport writes) is read once and queued as it is, less
+ * its stm; anything else is checked in one pass, then has its members copied
+ * into a payload, without building a JSON tree.
  */
 #include <string.h>
 
@@ -12,6 +12,7 @@
 #include "event/payload.h"
 #include "util/error.h"
 #include "util/json_check.h"
+#include "util/json_flat.h"
 #include "util/json_members.h"
 #include "util/strbuf.h"
 #include "util/text.h"
@@ -140,46 +141,73 @@ static int check_envelope(sp_payload *p, char eid[SNOWPLOW_EID_SIZE])
 /* Members of a typical payload, read once; a larger one takes the payload path. */
 #define FAST_MEMBERS 64
 
-static bool is_key(const sp_json_member *m, const char *key, size_t len)
+static bool is_key(const sp_json_flat_member *m, const char *key, size_t len)
 {
     return m->key_len == len && memcmp(m->key, key, len) == 0;
 }
 
+/* Where a sendable text keeps its eid and, when it has one, its stm member
+ * (the Redis transport writes the time it pushed; the send time replaces it). */
+typedef struct sendable {
+    const char *eid;
+    const char *stm_from; /* the member `"stm":"..."`, NULL when absent */
+    const char *stm_to;
+} sendable;
+
 /*
- * The text is already what the emitter would send (a compact object of
- * non-empty strings without escapes, no stm, unique names, `e` and a valid
- * `eid`): *eid_at points at the eid inside the text. Anything else, or a
- * text that merely might be, takes the payload path, which names the problem.
+ * The text is already what the emitter would send, but for an stm member (a
+ * compact object of non-empty strings without escapes, unique names, `e` and
+ * a valid `eid`): *out says where the eid and the stm are. Anything else, or
+ * a text that merely might be, takes the payload path, which names the problem.
  */
-static bool is_sendable_as_is(const char *json, size_t len, const sp_json_facts *facts,
-                              const char **eid_at)
+static bool is_sendable_as_is(const char *json, size_t len, sendable *out)
 {
-    if (facts->outside_space != 0)
+    sp_json_flat_member ms[FAST_MEMBERS];
+    int n = sp_json_flat_object(json, len, ms, FAST_MEMBERS);
+    if (n < 0)
         return false;
-    sp_json_member ms[FAST_MEMBERS];
-    size_t n = 0, pos = 0;
-    const sp_json_member *e = NULL, *eid = NULL;
-    while (n < FAST_MEMBERS && sp_json_next_member(json, len, &pos, &ms[n])) {
-        const sp_json_member *m = &ms[n];
-        if (m->kind != SP_JSON_STRING || m->key_escaped || m->value_escaped ||
-            m->value_len == 0 || m->key_len == 0 || is_key(m, "stm", 3))
+    const sp_json_flat_member *e = NULL, *eid = NULL, *stm = NULL;
+    for (int k = 0; k < n; k++) {
+        const sp_json_flat_member *m = &ms[k];
+        if (m->value_len == 0 || m->key_len == 0)
             return false;
-        for (size_t i = 0; i < n; i++)
+        for (int i = 0; i < k; i++)
             if (is_key(&ms[i], m->key, m->key_len))
                 return false;
         if (is_key(m, "e", 1))
             e = m;
         else if (is_key(m, "eid", 3))
             eid = m;
-        n++;
+        else if (is_key(m, "stm", 3))
+            stm = m;
     }
-    if (n == FAST_MEMBERS || !e || !eid || eid->value_len != SNOWPLOW_EID_SIZE - 1)
+    if (!e || !eid || eid->value_len != SNOWPLOW_EID_SIZE - 1)
         return false;
     char copy[SNOWPLOW_EID_SIZE];
     memcpy(copy, eid->value, SNOWPLOW_EID_SIZE - 1);
     copy[SNOWPLOW_EID_SIZE - 1] = '\0';
-    *eid_at = eid->value;
+    out->eid = eid->value;
+    /* Compact text: the member is exactly "stm":"value". */
+    out->stm_from = stm ? stm->key - 1 : NULL;
+    out->stm_to = stm ? stm->value + stm->value_len + 1 : NULL;
     return sp_uuid_valid(copy);
+}
+
+/* Queue the text as it is, or without its stm member and the comma beside it. */
+static int enqueue_as_is(snowplow_emitter *emitter, const char *json, size_t len,
+                         const sendable *at, const char *eid)
+{
+    if (!at->stm_from) {
+        sp_text_piece whole = {json, len};
+        return sp_emitter_enqueue_post_text(emitter, FN, &whole, 1, eid);
+    }
+    size_t from = (size_t)(at->stm_from - json), to = (size_t)(at->stm_to - json);
+    if (json[to] == ',')
+        to++; /* "stm":"..", at the start or in the middle */
+    else if (json[from - 1] == ',')
+        from--; /* ,"stm":".." at the end */
+    sp_text_piece around[2] = {{json, from}, {json + to, len - to}};
+    return sp_emitter_enqueue_post_text(emitter, FN, around, 2, eid);
 }
 
 /* The general path: the members into a payload, checked one by one. */
@@ -210,18 +238,22 @@ int snowplow_emitter_input_json(snowplow_emitter *emitter, const char *payload_j
     if (!payload_json)
         return sp_error_set(SNOWPLOW_EINVAL, FN ": payload_json: NULL");
     size_t len = strlen(payload_json);
-    sp_json_facts facts = {0};
-    int rc = check_text(payload_json, len, &facts);
-    if (rc < 0)
-        return rc;
-
     char eid[SNOWPLOW_EID_SIZE];
-    const char *eid_at = NULL;
-    rc = 1;
-    if (is_sendable_as_is(payload_json, len, &facts, &eid_at)) {
-        memcpy(eid, eid_at, SNOWPLOW_EID_SIZE - 1);
+    sendable at;
+    int rc = 1;
+    /* What the Redis transport writes is read once; anything else is checked
+     * first, then copied member by member. */
+    bool as_is = is_sendable_as_is(payload_json, len, &at);
+    if (as_is) {
+        memcpy(eid, at.eid, SNOWPLOW_EID_SIZE - 1);
         eid[SNOWPLOW_EID_SIZE - 1] = '\0';
-        rc = sp_emitter_enqueue_post_text(emitter, FN, payload_json, len, eid);
+        rc = enqueue_as_is(emitter, payload_json, len, &at, eid);
+    } else {
+        sp_json_facts facts = {0};
+        rc = check_text(payload_json, len, &facts);
+        if (rc < 0)
+            return rc;
+        rc = 1;
     }
     if (rc == 1) /* not as is, or the emitter sends GET */
         rc = input_payload(emitter, payload_json, len, eid);

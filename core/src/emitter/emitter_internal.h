@@ -68,12 +68,12 @@ int sp_emitter_enqueue(snowplow_emitter *em, const char *fn, const sp_payload *c
 
 /*
  * Queue one event already encoded as its POST JSON object (compact, every
- * value a non-empty string, no stm), with its eid: the text is the record, no
- * payload is built. Returns 1 without doing anything when the emitter sends
- * GET (the caller then goes through a payload); otherwise as
- * sp_emitter_enqueue().
+ * value a non-empty string, no stm), given as `n` pieces that follow each
+ * other, with its eid: the text is the record, no payload is built. Returns 1
+ * without doing anything when the emitter sends GET (the caller then goes
+ * through a payload); otherwise as sp_emitter_enqueue().
  */
-int sp_emitter_enqueue_post_text(snowplow_emitter *em, const char *fn, const char *text,
-                                 size_t len, const char *eid);
+int sp_emitter_enqueue_post_text(snowplow_emitter *em, const char *fn,
+                                 const sp_text_piece *pieces, size_t n, const char *eid);
 
 #endif

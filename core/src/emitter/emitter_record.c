@@ -76,7 +76,18 @@ sp_record *sp_record_alloc(size_t text_len)
 void sp_record_set_text(sp_record *r, const char *text, size_t len, const char *eid,
                         snowplow_method method)
 {
-    memcpy(r->text, text, len);
+    sp_text_piece one = {text, len};
+    sp_record_set_pieces(r, &one, 1, eid, method);
+}
+
+void sp_record_set_pieces(sp_record *r, const sp_text_piece *pieces, size_t count,
+                          const char *eid, snowplow_method method)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < count; i++) {
+        memcpy(r->text + len, pieces[i].data, pieces[i].len);
+        len += pieces[i].len;
+    }
     r->text[len] = '\0';
     r->text_len = len;
     r->wire_size = wire_size_of(method, len);

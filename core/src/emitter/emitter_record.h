@@ -15,6 +15,7 @@
 #include "event/payload.h"
 #include "snowplow/emitter.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 
 #define SP_PAYLOAD_DATA_SCHEMA \
     "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4"
@@ -94,6 +95,10 @@ sp_record *sp_record_from_text(const char *text, size_t len, const char *eid,
  * encoded text, which it has room for, and the eid. */
 void sp_record_set_text(sp_record *r, const char *text, size_t len, const char *eid,
                         snowplow_method method);
+
+/* The same with the text given as pieces, copied one after the other. */
+void sp_record_set_pieces(sp_record *r, const sp_text_piece *pieces, size_t n, const char *eid,
+                          snowplow_method method);
 
 void sp_record_free(sp_record *r);
 

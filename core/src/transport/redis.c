@@ -1,8 +1,9 @@
 /*
  * The Redis transport: one hiredis connection per sending thread, opened on
  * first use and again after any I/O error (a Redis restart costs the events
- * of that pipeline one retry). A send is one pipeline: RPUSH key item for each
- * event, then every reply in order, so each event has its own outcome.
+ * of that send one retry). A send is one RPUSH key item... of the whole batch:
+ * Redis runs it atomically, so its one reply is every event's outcome, and
+ * Redis reads, parses and answers one command instead of one per event.
  *
  * Failures: connection and I/O errors and replies such as LOADING or OOM are
  * retried (verdict RETRY); a refused AUTH or SELECT, NOAUTH, NOPERM and
@@ -156,37 +157,47 @@ static void redis_send_many(void *conn, sp_send_unit *units, size_t n)
         return;
     }
     const char *key = c->target->key;
-    size_t key_len = strlen(key);
-    size_t appended = 0;
-    for (; appended < n; appended++) {
-        const char *argv[] = {"RPUSH", key, units[appended].req.body};
-        size_t lens[] = {5, key_len, units[appended].req.body_len};
-        if (redisAppendCommandArgv(c->ctx, 3, argv, lens) != REDIS_OK)
-            break;
+    size_t argc = n + 2;
+    const char **argv = malloc(argc * sizeof *argv);
+    size_t *lens = malloc(argc * sizeof *lens);
+    if (!argv || !lens) {
+        free(argv);
+        free(lens);
+        for (size_t i = 0; i < n; i++)
+            set_answer(&units[i], SP_VERDICT_RETRY, "redis: out of memory");
+        return;
     }
-    size_t i = 0;
-    for (; i < appended; i++) {
-        void *r = NULL;
-        if (redisGetReply(c->ctx, &r) != REDIS_OK || !r)
-            break;
-        redisReply *reply = r;
-        if (reply->type == REDIS_REPLY_ERROR) {
-            snprintf(reason, sizeof reason, "redis: RPUSH %s: %s", key, reply->str);
-            set_answer(&units[i], error_is_final(reply->str) ? SP_VERDICT_FINAL
-                                                             : SP_VERDICT_RETRY,
-                       reason);
-        } else {
-            set_answer(&units[i], SP_VERDICT_DELIVERED, NULL);
-        }
-        freeReplyObject(reply);
+    argv[0] = "RPUSH";
+    lens[0] = 5;
+    argv[1] = key;
+    lens[1] = strlen(key);
+    for (size_t i = 0; i < n; i++) {
+        argv[i + 2] = units[i].req.body;
+        lens[i + 2] = units[i].req.body_len;
     }
-    if (i < n) { /* the connection failed: the rest are retried on a new one */
+    void *r = NULL;
+    int rc = redisAppendCommandArgv(c->ctx, (int)argc, argv, lens);
+    free(argv);
+    free(lens);
+    if (rc == REDIS_OK)
+        rc = redisGetReply(c->ctx, &r);
+    if (rc != REDIS_OK || !r) { /* the connection failed: retried on a new one */
         snprintf(reason, sizeof reason, "redis: %s: %s", c->target->display,
                  c->ctx->errstr[0] ? c->ctx->errstr : "connection lost");
-        for (; i < n; i++)
+        for (size_t i = 0; i < n; i++)
             set_answer(&units[i], SP_VERDICT_RETRY, reason);
         disconnect(c);
+        return;
     }
+    redisReply *reply = r;
+    sp_send_verdict verdict = SP_VERDICT_DELIVERED;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        snprintf(reason, sizeof reason, "redis: RPUSH %s: %s", key, reply->str);
+        verdict = error_is_final(reply->str) ? SP_VERDICT_FINAL : SP_VERDICT_RETRY;
+    }
+    for (size_t i = 0; i < n; i++)
+        set_answer(&units[i], verdict, verdict == SP_VERDICT_DELIVERED ? NULL : reason);
+    freeReplyObject(reply);
 }
 
 static const sp_transport redis_transport = {redis_open, NULL, redis_close, NULL,
