@@ -113,8 +113,10 @@ static void sp_lua_push_json(lua_State *L, const cJSON *item)
 static void sp_lua_push_result(lua_State *L, const snowplow_result *r, int sent_events)
 {
     size_t n = snowplow_result_event_count(r);
+    int sent = snowplow_result_get_kind(r) == SNOWPLOW_RESULT_SENT;
     lua_createtable(L, 0, 8);
-    lua_pushinteger(L, (lua_Integer)n);
+    /* a success queued without its events still has its count */
+    lua_pushinteger(L, (lua_Integer)(sent ? snowplow_result_success_count(r) : n));
     lua_setfield(L, -2, "count");
     lua_pushboolean(L, snowplow_result_get_kind(r) == SNOWPLOW_RESULT_SENT);
     lua_setfield(L, -2, "sent");

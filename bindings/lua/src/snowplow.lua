@@ -351,6 +351,9 @@ function snowplow.new_emitter(url, options)
     if callbacks then
       core.emitter_options_set_result_queue(o,
         check_integer(options.result_queue_size or snowplow.DEFAULT_RESULT_QUEUE_SIZE, fn, "result_queue_size"))
+      -- Only on_result reads a success's events: without it the sending thread
+      -- copies none (on_success gets the count).
+      if not options.on_result then core.emitter_options_set_result_queue_sent_events(o, 0) end
     end
   end)
   if not ok then

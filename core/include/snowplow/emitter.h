@@ -261,6 +261,19 @@ SNOWPLOW_API int snowplow_emitter_options_set_result_queue(snowplow_emitter_opti
                                                            size_t capacity);
 
 /**
+ * Whether a result of delivered events put into the result queue carries the
+ * events (their texts and ids): 1 (default), or 0 for a host that only counts
+ * its successes: such a result then has snowplow_result_event_count() 0 and the
+ * count in snowplow_result_success_count(), and the sending thread copies no
+ * event text for it. Failures always carry their events; an on_success
+ * callback set with snowplow_emitter_options_set_on_success() still gets them
+ * (the result is then built with them, queue or not).
+ * Errors: SNOWPLOW_EINVAL (options NULL, sent_events not 0 or 1).
+ */
+SNOWPLOW_API int snowplow_emitter_options_set_result_queue_sent_events(
+    snowplow_emitter_options *options, int sent_events);
+
+/**
  * Persist queued events in an SQLite database at `path` (created when missing;
  * NULL turns it off). Events are written in groups by a background thread, at the
  * latest `sync_interval_ms` (default 100) after they were tracked: that is the

@@ -30,6 +30,7 @@ int snowplow_emitter_options_new(snowplow_emitter_options **out)
     o->thread_count = 1;
     o->batch_size = 10;
     o->byte_limit = 40000;
+    o->queue_sent_events = 1;
     o->linger_ms = 10;
     o->connect_timeout_ms = 5000;
     o->request_timeout_ms = 10000;
@@ -342,6 +343,19 @@ int snowplow_emitter_options_set_result_queue(snowplow_emitter_options *options,
                             "%d",
                             capacity, SP_MAX_RESULT_QUEUE);
     options->result_queue_capacity = capacity;
+    return 0;
+}
+
+int snowplow_emitter_options_set_result_queue_sent_events(snowplow_emitter_options *options,
+                                                         int sent_events)
+{
+    CHECK_OPTIONS("snowplow_emitter_options_set_result_queue_sent_events");
+    if (sent_events != 0 && sent_events != 1)
+        return sp_error_set(SNOWPLOW_EINVAL,
+                            "snowplow_emitter_options_set_result_queue_sent_events: "
+                            "sent_events: must be 0 or 1, not %d",
+                            sent_events);
+    options->queue_sent_events = sent_events;
     return 0;
 }
 

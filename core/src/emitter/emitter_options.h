@@ -43,6 +43,7 @@ struct snowplow_emitter_options {
     /* Per HTTP status 100..599: 0 the default decision, 1 retry, -1 give up. */
     signed char retry_override[SP_STATUS_LAST - SP_STATUS_FIRST + 1];
     size_t result_queue_capacity; /* 0 = no result queue */
+    int queue_sent_events;        /* queued successes carry their events (default 1) */
     char *store_path;             /* persistent store file; NULL = no store */
     int store_sync_ms;            /* how often the store thread writes (ms) */
     size_t store_max_events;      /* 0 = no limit */

@@ -64,13 +64,13 @@ static void fill_result(snowplow_result *result, void *ctx)
  */
 static snowplow_result *build_result(const snowplow_emitter *em, result_source *src,
                                      snowplow_result_kind kind, int status, const char *reason,
-                                     int will_retry)
+                                     int will_retry, int with_events)
 {
     size_t count = src->records->count;
     snowplow_result *result = sp_result_new(kind, status, reason, will_retry,
                                             kind == SNOWPLOW_RESULT_SENT ? count : 0);
-    if (!result)
-        return NULL;
+    if (!result || !with_events)
+        return result; /* a success for a queue that only counts: no texts */
     if (!em->results && sp_result_set_lazy(result, count, fill_result, src) == 0)
         return result;
     fill_result(result, src);
@@ -97,7 +97,8 @@ void sp_emitter_report(snowplow_emitter *em, const sp_record_list *records,
     if (!cb && !em->results)
         return;
     result_source src = {em, records}; /* alive until the result is freed or queued */
-    snowplow_result *result = build_result(em, &src, kind, status, reason, will_retry);
+    int with_events = kind != SNOWPLOW_RESULT_SENT || cb || o->queue_sent_events;
+    snowplow_result *result = build_result(em, &src, kind, status, reason, will_retry, with_events);
     if (!result) {
         if (em->results)
             sp_counter_add(em, SNOWPLOW_COUNTER_RESULTS_DROPPED, 1);
