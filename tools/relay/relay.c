@@ -431,7 +431,8 @@ static void finish_take(relay *r)
     if (!r->prefetching || take_receive(r, &batch) != RELAY_REDIS_OK)
         return;
     size_t got = reply_items(batch);
-    relay_claims_newest(&r->claims)->read -= got;
+    if (got > 0)
+        relay_claims_newest(&r->claims)->read -= got;
     freeReplyObject(batch);
 }
 
