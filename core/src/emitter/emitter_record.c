@@ -182,6 +182,27 @@ int sp_record_append_post(const sp_record *r, int64_t stm, sp_strbuf *out)
     return splice_stm(out, r->text, r->text_len, stm);
 }
 
+size_t sp_record_stm_tail(int64_t stm, char tail[SP_RECORD_STM_TAIL_MAX])
+{
+    memcpy(tail, ",\"stm\":\"", 8);
+    size_t n = 8 + sp_format_int64(tail + 8, stm);
+    memcpy(tail + n, "\"}", 2);
+    return n + 2;
+}
+
+int sp_record_append_post_tail(const sp_record *r, int64_t stm, const char *tail,
+                               size_t tail_len, sp_strbuf *out)
+{
+    if (r->text_len <= 2 || r->text[r->text_len - 1] != '}')
+        return splice_stm(out, r->text, r->text_len, stm); /* "{}", or not an object */
+    int rc = sp_strbuf_reserve(out, r->text_len - 1 + tail_len);
+    if (rc == 0)
+        rc = sp_strbuf_append(out, r->text, r->text_len - 1);
+    if (rc == 0)
+        rc = sp_strbuf_append(out, tail, tail_len);
+    return rc;
+}
+
 /* Percent-decode text[0..len) into `tmp`, then append it as a JSON string. */
 static int append_decoded(sp_strbuf *out, sp_strbuf *tmp, const char *text, size_t len)
 {

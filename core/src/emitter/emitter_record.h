@@ -120,6 +120,13 @@ size_t sp_record_post_pieces(const sp_record *r, sp_text_piece *pieces, char dig
 /* Append the POST form of the event with `stm` spliced in. */
 int sp_record_append_post(const sp_record *r, int64_t stm, sp_strbuf *out);
 
+/* The same for every record of a request: `tail` (`,"stm":"..."}`, made once per
+ * request by sp_record_stm_tail) replaces the closing brace. */
+#define SP_RECORD_STM_TAIL_MAX 40
+size_t sp_record_stm_tail(int64_t stm, char tail[SP_RECORD_STM_TAIL_MAX]);
+int sp_record_append_post_tail(const sp_record *r, int64_t stm, const char *tail,
+                               size_t tail_len, sp_strbuf *out);
+
 void sp_record_list_append(sp_record_list *list, sp_record *r);
 /* Append every record of `more` (emptied) at the end of `list`. */
 void sp_record_list_concat(sp_record_list *list, sp_record_list *more);

@@ -201,12 +201,14 @@ static int append_unit_text(const snowplow_emitter *em, const sp_record_list *ba
             rc = sp_strbuf_append(buf, digits, n);
         return rc;
     }
+    char tail[SP_RECORD_STM_TAIL_MAX]; /* the stm is formatted once per request */
+    size_t tail_len = sp_record_stm_tail(stm, tail);
     rc = sp_strbuf_append_str(buf, SP_POST_PREFIX);
     for (const sp_record *r = batch->head; r && rc == 0; r = r->next) {
         if (r != batch->head)
             rc = sp_strbuf_append_char(buf, ',');
         if (rc == 0)
-            rc = sp_record_append_post(r, stm, buf);
+            rc = sp_record_append_post_tail(r, stm, tail, tail_len, buf);
     }
     if (rc == 0)
         rc = sp_strbuf_append_str(buf, SP_POST_SUFFIX);
