@@ -5,8 +5,8 @@
 -- * every method returns true, or false and a message; none raises. A bad
 --   argument gives false and 0.1's words for it ("se_ca is required and must
 --   be a non-empty string, not [23.2]"; 0.1 raised them) and changes nothing;
--- * the constructors raise for a bad host, as 0.1 did: they have no tracker
---   to return, and a nil one would only fail later, further from the cause;
+-- * the constructors return nil and 0.1's message for a bad host (0.1 raised):
+--   Lua's way for a constructor that cannot make its object;
 -- * a track method waits for the collector, as 0.1 did;
 -- * events go by GET to http://HOST/i, one request each, never retried.
 --
@@ -99,16 +99,27 @@ return function(snowplow)
     return setmetatable(t, Tracker01)
   end
 
-  --- A tracker sending to http://HOST/i.
-  function snowplow.newTrackerForUri(host)
-    non_empty_string("host", host)
-    return new_tracker01("http://" .. host)
+  -- A constructor's answer to a bad argument: nil and 0.1's message (Lua's
+  -- way for a constructor that cannot make its object, as io.open), never raised.
+  local function constructed(make, name, value)
+    local ok, result = pcall(function()
+      non_empty_string(name, value)
+      return make(value)
+    end)
+    if ok then return result end
+    return nil, result
   end
 
-  --- A tracker sending to http://SUBDOMAIN.cloudfront.net/i.
+  --- A tracker sending to http://HOST/i; nil and a message for a bad host.
+  function snowplow.newTrackerForUri(host)
+    return constructed(function(h) return new_tracker01("http://" .. h) end, "host", host)
+  end
+
+  --- A tracker sending to http://SUBDOMAIN.cloudfront.net/i; nil and a message
+  -- for a bad subdomain.
   function snowplow.newTrackerForCf(cfSubdomain)
-    non_empty_string("cfSubdomain", cfSubdomain)
-    return new_tracker01("http://" .. cfSubdomain .. ".cloudfront.net")
+    return constructed(function(s) return new_tracker01("http://" .. s .. ".cloudfront.net") end,
+      "cfSubdomain", cfSubdomain)
   end
 
   -- The methods below check as 0.1 did, by raising; `answering` turns that
