@@ -10,9 +10,10 @@
 #   push:  snowplow-bench --redis pushes into the list, nothing drains it
 #          (the application's side alone);
 #   e2e:   snowplow-bench --redis pushes while 1 or 2 relays drain, from the
-#          first event tracked until the last one reached the sink, and the CPU
-#          each part spent per event (medians): the application (its own
-#          process), redis-server (INFO cpu) and the relays (/proc).
+#          first event tracked until the last one reached the sink
+#          (bench/relay_drained.py watches for that), and the CPU each part
+#          spent per event (medians): the application (its own process),
+#          redis-server (INFO cpu) and the relays (/proc).
 # push and e2e need a snowplow-bench with --redis (the Redis transport).
 # Environment:
 #   SNOWPLOW_BENCH_EVENTS   events per run (default 300000)
@@ -102,12 +103,7 @@ e2e() {
     done
     /usr/bin/time -f "%U %S" -o "$tmp/app.cpu" \
         "$bench" --redis "redis://127.0.0.1:$port" --redis-key bench "${push_args[@]}" >/dev/null
-    while :; do
-        local left
-        left=$(redis-cli -p "$port" eval "local n = redis.call('LLEN', KEYS[1]) for i = 1, $n do n = n + #redis.call('KEYS', KEYS[1] .. ':processing:bench' .. i .. ':*') end return n" 1 bench)
-        [[ "$left" == 0 ]] && break
-        sleep 0.01
-    done
+    "$python" "$here/relay_drained.py" "$port" bench "$n"
     end=$(now)
     for p in "${pids[@]}"; do relays=$("$python" -c "print($relays + $(process_cpu "$p"))"); done
     kill -TERM "${pids[@]}"
