@@ -81,9 +81,15 @@ static int make_emitter(relay *r)
                    "--max-inflight");
     if (rc == 0 && o->byte_limit)
         rc = check(snowplow_emitter_options_set_byte_limit(eo, o->byte_limit), "--byte-limit");
-    /* Room for the whole window: taking is what waits, never the queue. */
+    /* Room for the whole window, and for the requests whose results the window
+     * has already settled: the emitter counts their events until every report
+     * of their group has returned, so a window refilled at once could find the
+     * queue full and bounce items back to Redis. Taking is what waits, never
+     * the queue. */
+    size_t in_flight = (size_t)o->threads * (o->max_inflight ? o->max_inflight : 8) *
+                       (size_t)o->batch;
     if (rc == 0)
-        rc = check(snowplow_emitter_options_set_buffer_capacity(eo, o->window + 16, 0),
+        rc = check(snowplow_emitter_options_set_buffer_capacity(eo, o->window + in_flight, 0),
                    "--window");
     if (rc == 0 && o->store)
         rc = check(snowplow_emitter_options_set_store(eo, o->store, 0, 0, 0), "--store");
