@@ -94,6 +94,7 @@ def main():
         nginx.kill()
     counters = nginx.exit_counters()
     buffer_counters = nginx.buffer_counters()
+    nginx.remove()
     rps = {case: statistics.median(r[0] for r in runs[case]) for case in runs}
     cpu = {case: statistics.median(r[1] for r in runs[case]) for case in runs}
     loop = {case: statistics.median(r[2] for r in runs[case]) for case in runs}

@@ -13,6 +13,7 @@ import json
 import os
 import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -154,7 +155,8 @@ http {{
 
 
 class Nginx:
-    """nginx in the foreground (daemon off) from its own prefix."""
+    """nginx in the foreground (daemon off) from its own prefix, a temporary
+    folder: remove() stops nginx and deletes it (read the logs before)."""
 
     def __init__(self, conf_text, port):
         self.prefix = tempfile.mkdtemp(prefix="snowplow-nginx.")
@@ -165,7 +167,11 @@ class Nginx:
         self.proc = subprocess.Popen([NGINX, "-p", self.prefix, "-c", self.conf, "-e",
                                       os.path.join(self.prefix, "error.log")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_for(self._ready, 30, "nginx on port %d" % port)
+        try:
+            wait_for(self._ready, 30, "nginx on port %d" % port)
+        except BaseException:
+            self.remove()  # (the error carries the log)
+            raise
 
     def _ready(self):
         if self.proc.poll() is not None:
@@ -232,6 +238,11 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def remove(self):
+        """kill(), then delete the prefix folder with its logs."""
+        self.kill()
+        shutil.rmtree(self.prefix, ignore_errors=True)
 
 
 def get_many(port, paths, connections):

@@ -52,6 +52,7 @@ def start_nginx():
         log = n.error_log()
         if "[alert]" in log or "[emerg]" in log or "[crit]" in log:
             print(log)
+        n.remove()
 
 
 LOCATIONS = ("fast", "log", "content")  # by n % 3

@@ -388,6 +388,40 @@ static void test_json_after_escapes_outgrow_the_reservation(void **state)
     sp_strbuf_free(&got);
 }
 
+/* The tracker's fast way: borrowed values are the caller's own strings (no
+ * copy), literal keys are kept; the JSON still escapes a borrowed value that
+ * needs it, and a clone owns copies of everything it was given. */
+static void test_borrowed_values_and_literal_keys(void **state)
+{
+    (void)state;
+    char category[] = "say \"hi\"";
+    char action[] = "buy";
+    static const char action_key[] = "se_ac";
+    sp_payload p;
+    sp_payload_init(&p);
+    const unsigned borrowed = SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED;
+    assert_int_equal(sp_payload_add_flags(&p, "se_ca", category, strlen(category), borrowed), 0);
+    assert_int_equal(sp_payload_add_flags(&p, action_key, action, strlen(action), borrowed), 0);
+    assert_int_equal(sp_payload_add_flags(&p, "se_la", "", 0, borrowed), 0); /* left out */
+    assert_int_equal(sp_payload_add_flags(&p, "dtm", "17", 2, SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_PLAIN), 0);
+    assert_int_equal(sp_payload_count(&p), 3);
+    assert_ptr_equal(sp_payload_get(&p, "se_ca"), category);
+    assert_ptr_equal(sp_payload_key(&p, 1), action_key);
+    char *json = to_json(&p);
+    assert_string_equal(json, "{\"se_ca\":\"say \\\"hi\\\"\",\"se_ac\":\"buy\",\"dtm\":\"17\"}");
+    free(json);
+
+    sp_payload *copy = sp_payload_clone(&p);
+    assert_non_null(copy);
+    sp_payload_release(&p);
+    memset(category, 'x', sizeof category - 1); /* the caller's strings change after the call */
+    memset(action, 'y', sizeof action - 1);
+    json = to_json(copy);
+    assert_string_equal(json, "{\"se_ca\":\"say \\\"hi\\\"\",\"se_ac\":\"buy\",\"dtm\":\"17\"}");
+    free(json);
+    sp_payload_free(copy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_clone_is_deep),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_plain_values_and_escaping_mix),
+        cmocka_unit_test(test_borrowed_values_and_literal_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -549,8 +549,10 @@ int snowplow_event_set_page(snowplow_event *event, const char *url, const char *
 int sp_event_encode_page(const snowplow_event *ev, sp_payload *p)
 {
     int rc = 0;
-    for (size_t i = 0; i < 3 && rc == 0; i++)
-        rc = sp_payload_add(p, page_keys[i], ev->page[i]);
+    for (size_t i = 0; i < 3 && rc == 0; i++) /* kept, not copied: as encode_envelope */
+        rc = sp_payload_add_flags(p, page_keys[i], ev->page[i],
+                                  ev->page[i] ? strlen(ev->page[i]) : 0,
+                                  SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED);
     return rc;
 }
 

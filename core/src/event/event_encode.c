@@ -95,7 +95,9 @@ static int encode_self_describing(const snowplow_event *ev, sp_payload *p, int b
     return rc;
 }
 
-/* Envelope kinds: each field under its own protocol key. */
+/* Envelope kinds: each field under its own protocol key (the kind's table). The
+ * event's strings are kept, not copied: the payload lives within the call
+ * that encodes the event. */
 static int encode_envelope(const snowplow_event *ev, sp_payload *p)
 {
     const sp_event_kind *kind = ev->kind;
@@ -105,19 +107,24 @@ static int encode_envelope(const snowplow_event *ev, sp_payload *p)
         const sp_field_value *v = &ev->values[i];
         if (!v->set)
             continue;
-        if (def->kind == SP_FIELD_STRING)
-            rc = sp_payload_add(p, def->key, v->text);
-        else if (v->is_int)
-            rc = sp_payload_add_int(p, def->key, v->i);
-        else
-            rc = sp_payload_add_double(p, def->key, v->d);
+        if (def->kind == SP_FIELD_STRING) {
+            rc = sp_payload_add_flags(p, def->key, v->text, strlen(v->text),
+                                      SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED);
+        } else {
+            char text[32];
+            size_t n = v->is_int ? sp_format_int64(text, v->i) : sp_format_double(text, v->d);
+            rc = sp_payload_add_flags(p, def->key, text, n,
+                                      SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_PLAIN);
+        }
     }
     return rc;
 }
 
 int sp_event_encode(const snowplow_event *ev, sp_payload *p, int base64)
 {
-    int rc = sp_payload_add(p, "e", ev->kind->e);
+    const char *e = ev->kind->e; /* a protocol name: static, nothing to escape */
+    int rc = sp_payload_add_flags(p, "e", e, strlen(e),
+                                  SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED | SP_PAYLOAD_PLAIN);
     if (rc != 0)
         return rc;
     if (ev->kind->schema != NULL || ev->data != NULL)

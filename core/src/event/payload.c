@@ -107,38 +107,56 @@ static int grow_fields(sp_payload *p)
     return 0;
 }
 
-/* Room for a new field's key and a value of `len` bytes, key copied; the value's
- * room is *value_out (len + 1 bytes). */
-static int new_field(sp_payload *p, const char *key, size_t len, int plain, char **value_out)
+/* Room for a new field's key and a value of `len` bytes, the key copied unless
+ * SP_PAYLOAD_KEY_LITERAL; the value's room is *value_out (len + 1 bytes), or
+ * none with SP_PAYLOAD_BORROWED (*value_out is then NULL). */
+static int new_field(sp_payload *p, const char *key, size_t len, unsigned flags,
+                     char **value_out)
 {
     if (p->count == p->cap && grow_fields(p) != 0)
         return SNOWPLOW_ENOMEM;
     size_t key_len = strlen(key);
     if (len > SIZE_MAX - key_len - 2)
         return SNOWPLOW_ENOMEM;
+    size_t key_room = flags & SP_PAYLOAD_KEY_LITERAL ? 0 : key_len + 1;
+    size_t value_room = flags & SP_PAYLOAD_BORROWED ? 0 : len + 1;
     /* Key and value side by side, each NUL-terminated. */
-    char *mem = arena_alloc(p, key_len + 1 + len + 1);
-    if (!mem)
+    char *mem = key_room + value_room ? arena_alloc(p, key_room + value_room) : NULL;
+    if (key_room + value_room && !mem)
         return SNOWPLOW_ENOMEM;
-    memcpy(mem, key, key_len + 1);
-    char *val = mem + key_len + 1;
-    val[len] = '\0';
-    p->fields[p->count++] = (sp_payload_field){mem, val, key_len, len, plain};
+    const char *k = key;
+    if (key_room) {
+        memcpy(mem, key, key_room);
+        k = mem;
+    }
+    char *val = value_room ? mem + key_room : NULL;
+    if (val)
+        val[len] = '\0';
+    p->fields[p->count++] = (sp_payload_field){k, val, key_len, len, flags};
     *value_out = val;
     return 0;
 }
 
-static int add_field(sp_payload *p, const char *key, const char *value, size_t len, int plain)
+static int add_field(sp_payload *p, const char *key, const char *value, size_t len,
+                     unsigned flags)
 {
     if (!p || !key)
         return SNOWPLOW_EINVAL;
     if (!value || len == 0)
         return 0; /* PROTOCOL.md: empty optional values are left out */
     char *val;
-    int rc = new_field(p, key, len, plain, &val);
-    if (rc == 0)
+    int rc = new_field(p, key, len, flags, &val);
+    if (rc == 0 && val)
         memcpy(val, value, len);
+    else if (rc == 0)
+        p->fields[p->count - 1].value = value; /* borrowed */
     return rc;
+}
+
+int sp_payload_add_flags(sp_payload *p, const char *key, const char *value, size_t len,
+                         unsigned flags)
+{
+    return add_field(p, key, value, len, flags);
 }
 
 int sp_payload_add_len(sp_payload *p, const char *key, const char *value, size_t len)
@@ -148,7 +166,7 @@ int sp_payload_add_len(sp_payload *p, const char *key, const char *value, size_t
 
 int sp_payload_add_plain(sp_payload *p, const char *key, const char *value, size_t len)
 {
-    return add_field(p, key, value, len, 1);
+    return add_field(p, key, value, len, SP_PAYLOAD_PLAIN);
 }
 
 int sp_payload_add(sp_payload *p, const char *key, const char *value)
@@ -160,14 +178,14 @@ int sp_payload_add_int(sp_payload *p, const char *key, int64_t v)
 {
     char text[24];
     size_t n = sp_format_int64(text, v);
-    return add_field(p, key, text, n, 1);
+    return add_field(p, key, text, n, SP_PAYLOAD_PLAIN);
 }
 
 int sp_payload_add_double(sp_payload *p, const char *key, double v)
 {
     char text[32];
     size_t n = sp_format_double(text, v);
-    return add_field(p, key, text, n, 1);
+    return add_field(p, key, text, n, SP_PAYLOAD_PLAIN);
 }
 
 int sp_payload_add_json_pieces(sp_payload *p, int base64, const char *key_b64,
@@ -188,12 +206,12 @@ int sp_payload_add_json_pieces(sp_payload *p, int base64, const char *key_b64,
         size_t encoded = sp_base64url_encoded_len(total);
         if (encoded == SIZE_MAX)
             return SNOWPLOW_ENOMEM;
-        int rc = new_field(p, key_b64, encoded, 1, &val); /* base64url: nothing to escape */
+        int rc = new_field(p, key_b64, encoded, SP_PAYLOAD_PLAIN | SP_PAYLOAD_KEY_LITERAL, &val); /* base64url: nothing to escape */
         if (rc == 0)
             sp_base64url_encode_pieces(val, pieces, n);
         return rc;
     }
-    int rc = new_field(p, key_plain, total, 0, &val);
+    int rc = new_field(p, key_plain, total, SP_PAYLOAD_KEY_LITERAL, &val);
     for (size_t i = 0; i < n && rc == 0; i++) {
         memcpy(val, pieces[i].data, pieces[i].len);
         val += pieces[i].len;
@@ -219,7 +237,9 @@ sp_payload *sp_payload_clone(const sp_payload *p)
         return NULL;
     for (size_t i = 0; i < p->count; i++) {
         const sp_payload_field *f = &p->fields[i];
-        if (add_field(copy, f->key, f->value, f->value_len, f->plain) != 0) {
+        /* The copy owns its values; literal keys stay shared (static). */
+        unsigned flags = f->flags & ~(unsigned)SP_PAYLOAD_BORROWED;
+        if (add_field(copy, f->key, f->value, f->value_len, flags) != 0) {
             sp_payload_free(copy);
             return NULL;
         }
@@ -323,13 +343,14 @@ int sp_payload_to_json(const sp_payload *p, sp_strbuf *out)
     for (size_t i = 0; i < p->count; i++, sep = ',') {
         const sp_payload_field *f = &p->fields[i];
         int rc;
-        if (!sp_json_needs_escape(f->key, f->key_len) &&
-            (f->plain || !sp_json_needs_escape(f->value, f->value_len)))
+        int key_plain = f->flags & SP_PAYLOAD_KEY_LITERAL, plain = f->flags & SP_PAYLOAD_PLAIN;
+        if ((key_plain || !sp_json_needs_escape(f->key, f->key_len)) &&
+            (plain || !sp_json_needs_escape(f->value, f->value_len)))
             rc = put_plain_member(out, sep, f);
         else
             rc = put_char(out, sep) || put_json_string(out, f->key, f->key_len, 0) ||
                          put_char(out, ':') ||
-                         put_json_string(out, f->value, f->value_len, f->plain)
+                         put_json_string(out, f->value, f->value_len, plain)
                      ? SNOWPLOW_ENOMEM
                      : 0;
         if (rc != 0)

@@ -19,8 +19,18 @@ typedef struct sp_payload_field {
     const char *value;
     size_t key_len;
     size_t value_len;
-    int plain; /* the value needs no JSON escaping (numbers, ids, base64) */
+    unsigned flags; /* SP_PAYLOAD_* below */
 } sp_payload_field;
+
+/* Flags of sp_payload_add_flags(). */
+enum {
+    SP_PAYLOAD_PLAIN = 1,       /* the value needs no JSON escaping (numbers, ids, base64) */
+    SP_PAYLOAD_KEY_LITERAL = 2, /* the key is a protocol name in static storage (a
+                                 * literal or a table entry): kept, not copied, and
+                                 * never escaped, since protocol names need none */
+    SP_PAYLOAD_BORROWED = 4,    /* the value is kept, not copied: it must stay as it is,
+                                 * NUL at value[len], until the payload is released */
+};
 
 typedef struct sp_payload_block sp_payload_block;
 
@@ -58,7 +68,13 @@ int sp_payload_add_int(sp_payload *p, const char *key, int64_t v);
 int sp_payload_add_double(sp_payload *p, const char *key, double v);
 /* A value the caller knows needs no JSON escaping (digits, a UUID). */
 int sp_payload_add_plain(sp_payload *p, const char *key, const char *value, size_t len);
-/* JSON text as base64url under key_b64 when `base64`, else as is under key_plain. */
+/* The tracker's own fields without copies (one track call builds and drops the
+ * payload while the event's and the tracker's strings stay put): `flags` as
+ * above; NULL or "" values are skipped. Return 0 or SNOWPLOW_ENOMEM. */
+int sp_payload_add_flags(sp_payload *p, const char *key, const char *value, size_t len,
+                         unsigned flags);
+/* JSON text as base64url under key_b64 when `base64`, else as is under key_plain
+ * (both protocol names: SP_PAYLOAD_KEY_LITERAL). */
 int sp_payload_add_json(sp_payload *p, int base64, const char *key_b64,
                         const char *key_plain, const char *json, size_t len);
 /* The same for JSON text made of pieces: they are joined (or encoded) straight

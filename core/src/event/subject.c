@@ -193,7 +193,9 @@ int sp_subject_apply(sp_payload *p, snowplow_subject *const *subjects, size_t n,
         for (int i = 0; i < F_COUNT && rc == SNOWPLOW_OK; i++) {
             if (s->fields[i] == NULL || (done & (1u << i)))
                 continue;
-            rc = sp_payload_add(p, field_keys[i], s->fields[i]);
+            /* copied: the subject may change once its lock is let go */
+            rc = sp_payload_add_flags(p, field_keys[i], s->fields[i], strlen(s->fields[i]),
+                                      SP_PAYLOAD_KEY_LITERAL);
             done |= 1u << i;
         }
         pthread_mutex_unlock(&s->lock);
@@ -201,6 +203,7 @@ int sp_subject_apply(sp_payload *p, snowplow_subject *const *subjects, size_t n,
             return rc;
     }
     if (!(done & (1u << F_P)))
-        return sp_payload_add(p, "p", default_platform);
+        return sp_payload_add_flags(p, "p", default_platform, strlen(default_platform),
+                                    SP_PAYLOAD_KEY_LITERAL);
     return SNOWPLOW_OK;
 }

@@ -217,24 +217,35 @@ int snowplow_tracker_set_subject(snowplow_tracker *tracker, snowplow_subject *su
     return SNOWPLOW_OK;
 }
 
+/* The tracker's text fields are kept, not copied, while the payload lives
+ * (within one track or encode call, during which they cannot change). */
+static int add_config_text(sp_payload *p, const char *key, const char *value)
+{
+    return sp_payload_add_flags(p, key, value, value ? strlen(value) : 0,
+                                SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED);
+}
+
 /* Fields every payload of a tracked event carries: ids, times, tracker, subject,
  * and the page of snowplow_event_set_page() (items too). */
 static int add_common(sp_payload *p, const snowplow_tracker_options *config,
                       const snowplow_event *ev, snowplow_subject *tracker_subject, int64_t dtm,
                       char *eid)
 {
+    static const unsigned number = SP_PAYLOAD_PLAIN | SP_PAYLOAD_KEY_LITERAL;
+    char digits[24];
     sp_uuid_v4(eid);
-    int rc = sp_payload_add_plain(p, "eid", eid, SNOWPLOW_EID_SIZE - 1);
+    int rc = sp_payload_add_flags(p, "eid", eid, SNOWPLOW_EID_SIZE - 1, number);
     if (rc == 0)
-        rc = sp_payload_add_int(p, "dtm", dtm);
+        rc = sp_payload_add_flags(p, "dtm", digits, sp_format_int64(digits, dtm), number);
     if (rc == 0 && ev->has_true_timestamp)
-        rc = sp_payload_add_int(p, "ttm", ev->true_timestamp);
+        rc = sp_payload_add_flags(p, "ttm", digits, sp_format_int64(digits, ev->true_timestamp),
+                                  number);
     if (rc == 0)
-        rc = sp_payload_add(p, "tv", config->tracker_version);
+        rc = add_config_text(p, "tv", config->tracker_version);
     if (rc == 0)
-        rc = sp_payload_add(p, "tna", config->name_space);
+        rc = add_config_text(p, "tna", config->name_space);
     if (rc == 0)
-        rc = sp_payload_add(p, "aid", config->app_id);
+        rc = add_config_text(p, "aid", config->app_id);
     if (rc == 0) {
         snowplow_subject *subjects[2] = {ev->subject, tracker_subject};
         rc = sp_subject_apply(p, subjects, 2, config->platform);

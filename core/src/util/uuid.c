@@ -120,9 +120,19 @@ static uint64_t next64(uuid_rng *r)
     return result;
 }
 
+/* "00" .. "ff": two hex digits per byte in one copy. */
+static const char hex_pairs[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 void sp_uuid_v4(char out[37])
 {
-    static const char hex[] = "0123456789abcdef";
     uuid_rng *r = &thread_rng;
     pthread_once(&fork_guard_once, fork_guard_init);
     if (fork_marker) {
@@ -148,12 +158,13 @@ void sp_uuid_v4(char out[37])
     b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
 
+    /* 8-4-4-4-12 hex digits: dashes before bytes 4, 6, 8 and 10. */
     char *o = out;
     for (int i = 0; i < 16; i++) {
         if (i == 4 || i == 6 || i == 8 || i == 10)
             *o++ = '-';
-        *o++ = hex[b[i] >> 4];
-        *o++ = hex[b[i] & 0x0F];
+        memcpy(o, hex_pairs + 2 * b[i], 2);
+        o += 2;
     }
     *o = '\0';
 }
