@@ -11,7 +11,11 @@ that reads the arguments of the event, /log tracks the event from it with
 tracker:track_struct_event, /fast with snowplow.nginx.track_struct_event (the
 worker's event buffer, handed to the tracker in bulk). The runs alternate
 (plain, lua, log, fast, plain, ...); the medians and their ratios are printed, with the counters the workers logged at exit (every tracked event
-must be sent: none dropped). docs/performance.md shows the results.
+must be sent: none dropped). Besides requests/s it reads the CPU time per
+request of nginx's workers (all their threads, and the event loop threads
+alone) and of the sink's worker, which takes its share of this machine's cores
+only because the "collector" runs here too. docs/performance.md shows the
+results.
 
 Environment: SNOWPLOW_BENCH_REPEATS (runs per case, default 5),
 SNOWPLOW_BENCH_SECONDS (per run, default 5), SNOWPLOW_BENCH_CONNECTIONS
@@ -50,18 +54,25 @@ def workers_cpu_seconds(master_pid):
             sum(cpu_seconds("/proc/%d/task/%d/stat" % (pid, pid)) for pid in pids))
 
 
+def sink_cpu_seconds():
+    """CPU time of the sink's nginx worker (bench/sink.sh), 0 when unknown."""
+    pid = int(os.environ.get("SNOWPLOW_BENCH_SINK_PID", "0"))
+    return workers_cpu_seconds(pid)[0] if pid else 0.0
+
+
 def wrk(url, seconds, connections, master_pid):
     """(requests/s, CPU microseconds per request of the workers, of their
-    event loop threads)."""
-    before = workers_cpu_seconds(master_pid)
+    event loop threads, of the sink)."""
+    before, sink_before = workers_cpu_seconds(master_pid), sink_cpu_seconds()
     out = subprocess.run([os.environ.get("WRK", "wrk"), "-t2", "-c%d" % connections, "-d%ds" % seconds, url],
                          check=True, capture_output=True, text=True).stdout
-    after = workers_cpu_seconds(master_pid)
+    after, sink_after = workers_cpu_seconds(master_pid), sink_cpu_seconds()
     if "Non-2xx" in out or "Socket errors" in out:
         raise SystemExit("wrk reported errors:\n" + out)
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     return (float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            (after[0] - before[0]) * 1e6 / requests, (after[1] - before[1]) * 1e6 / requests)
+            (after[0] - before[0]) * 1e6 / requests, (after[1] - before[1]) * 1e6 / requests,
+            (sink_after - sink_before) * 1e6 / requests)
 
 
 def main():
@@ -98,6 +109,7 @@ def main():
     rps = {case: statistics.median(r[0] for r in runs[case]) for case in runs}
     cpu = {case: statistics.median(r[1] for r in runs[case]) for case in runs}
     loop = {case: statistics.median(r[2] for r in runs[case]) for case in runs}
+    sink = {case: statistics.median(r[3] for r in runs[case]) for case in runs}
     # Runs side by side (plain then log) share the machine's load of the moment.
     pair_ratio = {(case, base): statistics.median(r[0] / b[0] for b, r in zip(runs[base], runs[case]))
                   for case in ("log", "fast") for base in ("plain", "lua")}
@@ -108,8 +120,8 @@ def main():
                         ("lua", "/lua   (+ log_by_lua, no track)"),
                         ("log", "/log   (+ tracker:track_struct)"),
                         ("fast", "/fast  (+ nginx.track_struct) ")):
-        print("  %s median %8.0f req/s, CPU/request %5.2f us (event loops %5.2f us)   runs %s" %
-              (label, rps[case], cpu[case], loop[case], " ".join("%.0f" % r[0] for r in runs[case])))
+        print("  %s median %8.0f req/s, CPU/request %5.2f us (event loops %5.2f us; the sink %4.2f us)   runs %s" %
+              (label, rps[case], cpu[case], loop[case], sink[case], " ".join("%.0f" % r[0] for r in runs[case])))
     for case in ("log", "fast"):
         for base in ("plain", "lua"):
             print("  requests/s of /%s: %.1f %% of /%s's (median of side-by-side pairs)"

@@ -6,7 +6,8 @@
 # Starts Debian's nginx (or $NGINX) with a throw-away configuration: it answers
 # 200 to the collector paths (POST /com.snowplowanalytics.snowplow/tp2, GET /i),
 # discards bodies, keeps connections open and logs nothing per request. The
-# command runs with SNOWPLOW_BENCH_COLLECTOR=http://127.0.0.1:PORT in its
+# command runs with SNOWPLOW_BENCH_COLLECTOR=http://127.0.0.1:PORT and
+# SNOWPLOW_BENCH_SINK_PID (the sink's nginx master, whose child serves) in its
 # environment; the sink stops (and its folder goes) when the command ends, and
 # the command's exit status is returned.
 set -euo pipefail
@@ -86,5 +87,5 @@ if [[ $up != 1 ]]; then
 fi
 
 status=0
-SNOWPLOW_BENCH_COLLECTOR="http://127.0.0.1:$port" "$@" || status=$?
+SNOWPLOW_BENCH_COLLECTOR="http://127.0.0.1:$port" SNOWPLOW_BENCH_SINK_PID="$nginx_pid" "$@" || status=$?
 exit "$status"

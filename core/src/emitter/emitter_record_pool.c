@@ -10,6 +10,7 @@ int sp_record_pool_init(sp_record_pool *pool)
 {
     memset(pool->free, 0, sizeof pool->free);
     pool->count = 0;
+    pool->bytes = 0;
     return sp_hot_mutex_init(&pool->lock) == 0 ? 0 : -1;
 }
 
@@ -29,6 +30,7 @@ void sp_record_pool_destroy(sp_record_pool *pool)
         pool->free[k] = NULL;
     }
     pool->count = 0;
+    pool->bytes = 0;
     pthread_mutex_destroy(&pool->lock);
 }
 
@@ -42,6 +44,7 @@ sp_record *sp_record_pool_take(sp_record_pool *pool, size_t text_len)
     if (r) {
         pool->free[k - 1] = r->next;
         pool->count--;
+        pool->bytes -= (size_t)k * SP_RECORD_CLASS_BYTES;
     }
     pthread_mutex_unlock(&pool->lock);
     if (!r)
@@ -68,7 +71,7 @@ void sp_record_pool_give(sp_record_pool *pool, sp_record_list *list)
      * link each chain in. */
     sp_record *head[SP_RECORD_CLASSES] = {0}, *tail[SP_RECORD_CLASSES] = {0};
     sp_record *unpooled = NULL;
-    size_t n = 0;
+    size_t n = 0, bytes = 0;
     sp_record *r = list->head;
     while (r) {
         sp_record *next = r->next;
@@ -82,6 +85,7 @@ void sp_record_pool_give(sp_record_pool *pool, sp_record_list *list)
             if (!tail[k - 1])
                 tail[k - 1] = r;
             n++;
+            bytes += (size_t)k * SP_RECORD_CLASS_BYTES;
         }
         r = next;
     }
@@ -91,7 +95,7 @@ void sp_record_pool_give(sp_record_pool *pool, sp_record_list *list)
         return;
 
     pthread_mutex_lock(&pool->lock);
-    int keep = pool->count + n <= SP_RECORD_POOL_MAX;
+    int keep = pool->bytes + bytes <= SP_RECORD_POOL_MAX_BYTES;
     if (keep) {
         for (size_t k = 0; k < SP_RECORD_CLASSES; k++) {
             if (!head[k])
@@ -100,6 +104,7 @@ void sp_record_pool_give(sp_record_pool *pool, sp_record_list *list)
             pool->free[k] = head[k];
         }
         pool->count += n;
+        pool->bytes += bytes;
     }
     pthread_mutex_unlock(&pool->lock);
     if (!keep)

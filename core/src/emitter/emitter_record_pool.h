@@ -15,13 +15,17 @@
 
 #include "emitter/emitter_record.h"
 
-/* At most this many records wait in a pool (at most 4 KiB each); more are freed. */
-#define SP_RECORD_POOL_MAX 1024
+/* At most this many bytes of records (their size classes) wait in a pool; more
+ * are freed. A byte bound rather than a count: a server handing over thousands
+ * of small events at once (nginx: docs/performance.md) reuses them all, and the
+ * memory held stays as it was with 1 024 records of the largest class. */
+#define SP_RECORD_POOL_MAX_BYTES ((size_t)1024 * SP_RECORD_CLASSES * SP_RECORD_CLASS_BYTES)
 
 typedef struct sp_record_pool {
     pthread_mutex_t lock;
     sp_record *free[SP_RECORD_CLASSES]; /* by size class, linked through `next` */
     size_t count;
+    size_t bytes; /* of the records held, by their classes */
 } sp_record_pool;
 
 /* 0, or -1 when the mutex cannot be made. */

@@ -206,7 +206,8 @@ int sp_payload_add_json_pieces(sp_payload *p, int base64, const char *key_b64,
         size_t encoded = sp_base64url_encoded_len(total);
         if (encoded == SIZE_MAX)
             return SNOWPLOW_ENOMEM;
-        int rc = new_field(p, key_b64, encoded, SP_PAYLOAD_PLAIN | SP_PAYLOAD_KEY_LITERAL, &val); /* base64url: nothing to escape */
+        /* base64url: nothing to escape */
+        int rc = new_field(p, key_b64, encoded, SP_PAYLOAD_PLAIN | SP_PAYLOAD_KEY_LITERAL, &val);
         if (rc == 0)
             sp_base64url_encode_pieces(val, pieces, n);
         return rc;
