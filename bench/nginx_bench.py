@@ -10,8 +10,9 @@ sends its events to the sink of bench/sink.sh ($SNOWPLOW_BENCH_COLLECTOR).
 that reads the arguments of the event, /log tracks the event from it with
 tracker:track_struct_event, /fast with snowplow.nginx.track_struct_event (the
 worker's event buffer, handed to the tracker in bulk). The runs alternate
-(plain, lua, log, fast, plain, ...); the medians and their ratios are printed, with the counters the workers logged at exit (every tracked event
-must be sent: none dropped). Besides requests/s it reads the CPU time per
+(plain, lua, log, fast, plain, ...); the medians and their ratios are printed,
+with the counters the workers logged at exit (every tracked event must be
+sent: none dropped). Besides requests/s it reads the CPU time per
 request of nginx's workers (all their threads, and the event loop threads
 alone) and of the sink's worker, which takes its share of this machine's cores
 only because the "collector" runs here too. docs/performance.md shows the
