@@ -402,8 +402,10 @@ static void test_borrowed_values_and_literal_keys(void **state)
     const unsigned borrowed = SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED;
     assert_int_equal(sp_payload_add_flags(&p, "se_ca", category, strlen(category), borrowed), 0);
     assert_int_equal(sp_payload_add_flags(&p, action_key, action, strlen(action), borrowed), 0);
-    assert_int_equal(sp_payload_add_flags(&p, "se_la", "", 0, borrowed), 0); /* left out */
-    assert_int_equal(sp_payload_add_flags(&p, "dtm", "17", 2, SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_PLAIN), 0);
+    assert_int_equal(sp_payload_add_borrowed(&p, "se_la", ""), 0); /* left out */
+    assert_int_equal(sp_payload_add_borrowed(&p, "se_pr", NULL), 0);
+    assert_int_equal(sp_payload_add_flags(&p, "dtm", "17", 2,
+                                          SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_PLAIN), 0);
     assert_int_equal(sp_payload_count(&p), 3);
     assert_ptr_equal(sp_payload_get(&p, "se_ca"), category);
     assert_ptr_equal(sp_payload_key(&p, 1), action_key);

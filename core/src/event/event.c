@@ -550,9 +550,7 @@ int sp_event_encode_page(const snowplow_event *ev, sp_payload *p)
 {
     int rc = 0;
     for (size_t i = 0; i < 3 && rc == 0; i++) /* kept, not copied: as encode_envelope */
-        rc = sp_payload_add_flags(p, page_keys[i], ev->page[i],
-                                  ev->page[i] ? strlen(ev->page[i]) : 0,
-                                  SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED);
+        rc = sp_payload_add_borrowed(p, page_keys[i], ev->page[i]);
     return rc;
 }
 

@@ -108,8 +108,7 @@ static int encode_envelope(const snowplow_event *ev, sp_payload *p)
         if (!v->set)
             continue;
         if (def->kind == SP_FIELD_STRING) {
-            rc = sp_payload_add_flags(p, def->key, v->text, strlen(v->text),
-                                      SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED);
+            rc = sp_payload_add_borrowed(p, def->key, v->text);
         } else {
             char text[32];
             size_t n = v->is_int ? sp_format_int64(text, v->i) : sp_format_double(text, v->d);

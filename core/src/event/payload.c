@@ -159,6 +159,12 @@ int sp_payload_add_flags(sp_payload *p, const char *key, const char *value, size
     return add_field(p, key, value, len, flags);
 }
 
+int sp_payload_add_borrowed(sp_payload *p, const char *key, const char *value)
+{
+    return add_field(p, key, value, value ? strlen(value) : 0,
+                     SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED);
+}
+
 int sp_payload_add_len(sp_payload *p, const char *key, const char *value, size_t len)
 {
     return add_field(p, key, value, len, 0);

@@ -73,6 +73,9 @@ int sp_payload_add_plain(sp_payload *p, const char *key, const char *value, size
  * above; NULL or "" values are skipped. Return 0 or SNOWPLOW_ENOMEM. */
 int sp_payload_add_flags(sp_payload *p, const char *key, const char *value, size_t len,
                          unsigned flags);
+/* A C string (NULL or "": skipped) under a literal key, kept, not copied
+ * (SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED). Return 0 or SNOWPLOW_ENOMEM. */
+int sp_payload_add_borrowed(sp_payload *p, const char *key, const char *value);
 /* JSON text as base64url under key_b64 when `base64`, else as is under key_plain
  * (both protocol names: SP_PAYLOAD_KEY_LITERAL). */
 int sp_payload_add_json(sp_payload *p, int base64, const char *key_b64,

@@ -217,14 +217,6 @@ int snowplow_tracker_set_subject(snowplow_tracker *tracker, snowplow_subject *su
     return SNOWPLOW_OK;
 }
 
-/* The tracker's text fields are kept, not copied, while the payload lives
- * (within one track or encode call, during which they cannot change). */
-static int add_config_text(sp_payload *p, const char *key, const char *value)
-{
-    return sp_payload_add_flags(p, key, value, value ? strlen(value) : 0,
-                                SP_PAYLOAD_KEY_LITERAL | SP_PAYLOAD_BORROWED);
-}
-
 /* Fields every payload of a tracked event carries: ids, times, tracker, subject,
  * and the page of snowplow_event_set_page() (items too). */
 static int add_common(sp_payload *p, const snowplow_tracker_options *config,
@@ -240,12 +232,14 @@ static int add_common(sp_payload *p, const snowplow_tracker_options *config,
     if (rc == 0 && ev->has_true_timestamp)
         rc = sp_payload_add_flags(p, "ttm", digits, sp_format_int64(digits, ev->true_timestamp),
                                   number);
+    /* The tracker's strings are kept, not copied: they cannot change during
+     * the track or encode call that builds and drops this payload. */
     if (rc == 0)
-        rc = add_config_text(p, "tv", config->tracker_version);
+        rc = sp_payload_add_borrowed(p, "tv", config->tracker_version);
     if (rc == 0)
-        rc = add_config_text(p, "tna", config->name_space);
+        rc = sp_payload_add_borrowed(p, "tna", config->name_space);
     if (rc == 0)
-        rc = add_config_text(p, "aid", config->app_id);
+        rc = sp_payload_add_borrowed(p, "aid", config->app_id);
     if (rc == 0) {
         snowplow_subject *subjects[2] = {ev->subject, tracker_subject};
         rc = sp_subject_apply(p, subjects, 2, config->platform);
